@@ -1,0 +1,3 @@
+"""Sandboxed, parallel grading of the keras_bias assignment."""
+
+ASSIGNMENT = "keras_bias"
