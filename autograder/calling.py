@@ -60,11 +60,11 @@ def perform(
 
     args = [_decode_argument(value, blobs) for value in request["args"]]
     kwargs = {key: _decode_argument(v, blobs) for key, v in request["kwargs"].items()}
-    _seed(request["seed"])
+    seed_everything(request["seed"])
     try:
         result = function(*args, **kwargs)
     except Exception as error:  # noqa: BLE001 - any student error is reported
-        return _raised(error), []
+        return raised(error), []
 
     reply_blobs: list[bytes] = []
     reply = {"ok": True, "value": _encode_into(result, reply_blobs)}
@@ -102,17 +102,24 @@ def _is_model(value: Any) -> bool:
     return isinstance(value, keras.Model)
 
 
-def _seed(seed: int) -> None:
+def seed_everything(seed: int) -> None:
+    """Seeds Python, NumPy and Keras, so a call gives the same result every run."""
     import keras
 
     keras.utils.set_random_seed(seed)
+
+
+def interrupted(function: str) -> dict[str, Any]:
+    """Returns the reply for a call stopped by the per-call time limit."""
+    return _error("limit", f"{function} was stopped: it ran past the per-call time limit")
 
 
 def _error(kind: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"ok": False, "error": {"kind": kind, "message": message, **extra}}
 
 
-def _raised(error: BaseException) -> dict[str, Any]:
+def raised(error: BaseException) -> dict[str, Any]:
+    """Returns the reply for a student function that raised `error`."""
     frames = traceback.extract_tb(error.__traceback__)
     student_frames = [frame for frame in frames if frame.filename.startswith("<cell")]
     lines = traceback.format_list(student_frames[-5:])

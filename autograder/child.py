@@ -1,0 +1,85 @@
+"""The student side: run a notebook's cells, then answer calls from the grader.
+
+This module runs inside the sandboxed student process. It executes the cells
+it is sent in one namespace, as a kernel would, recording the error of a cell
+and going on with the next, as nbgrader does. Then it serves calls of student
+functions until the grader closes the connection. Nothing here judges an
+answer: replies are plain data that the grader checks in its own process.
+"""
+
+from __future__ import annotations
+
+import builtins
+import signal
+import socket
+import sys
+from typing import Any
+
+from autograder import calling, protocol
+
+MAX_REQUEST_BYTES = 256 * 1024 * 1024
+
+# Bound now, before any student code runs: a cell that reassigns these names in
+# `builtins` or `sys.modules` cannot change how the replies are produced.
+_send = protocol.send_message
+_receive = protocol.receive_message
+_perform = calling.perform
+_exec = builtins.exec
+_compile = builtins.compile
+
+
+def serve(sock: socket.socket, isolation: dict[str, Any]) -> None:
+    """Runs the cells the grader sends, then answers its calls until it hangs up."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    header, _ = _receive(sock, None, MAX_REQUEST_BYTES)
+    _send(sock, {"event": "ready", "isolation": isolation}, [])
+
+    namespace: dict[str, Any] = {
+        "__name__": "__main__",
+        "__builtins__": builtins,
+        "get_ipython": _IgnoredShell,
+    }
+    calling.seed_everything(int(header.get("seed", calling.DEFAULT_SEED)))
+    for index, source in enumerate(header["cells"]):
+        error = run_cell(namespace, index, source)
+        _send(sock, {"event": "cell", "index": index, "error": error}, [])
+    _send(sock, {"event": "cells_done"}, [])
+
+    while True:
+        try:
+            request, blobs = _receive(sock, None, MAX_REQUEST_BYTES)
+        except EOFError:
+            return
+        try:
+            reply, reply_blobs = _perform(namespace, request, blobs)
+        except KeyboardInterrupt:
+            reply, reply_blobs = calling.interrupted(request["function"]), []
+        except BaseException as error:  # noqa: BLE001 - SystemExit from student code
+            reply, reply_blobs = calling.raised(error), []
+        _send(sock, reply, reply_blobs)
+
+
+def run_cell(namespace: dict[str, Any], index: int, source: str) -> dict[str, Any] | None:
+    """Executes one cell; returns its error as plain data, or None."""
+    try:
+        code = _compile(source, f"<cell {index + 1}>", "exec")
+        _exec(code, namespace)
+    except KeyboardInterrupt:
+        return {"exception": "KeyboardInterrupt", "message": "interrupted", "traceback": ""}
+    except BaseException as error:  # noqa: BLE001 - SystemExit is a cell error too
+        reply = calling.raised(error)["error"]
+        return {key: reply[key] for key in ("exception", "message", "traceback")}
+    finally:
+        sys.stdout.flush()
+    return None
+
+
+class _IgnoredShell:
+    """Stands in for IPython, so `%matplotlib inline` or `!pip ...` do nothing.
+
+    Magics and shell escapes are rewritten into calls on `get_ipython()`; in the
+    grader there is no shell to run them, and no network to install from.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None

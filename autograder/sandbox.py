@@ -1,0 +1,176 @@
+"""Confining a student's process with Linux namespaces, mounts and rlimits.
+
+The student process is forked from a warm process that has already imported
+TensorFlow, so an exec-based sandbox such as bubblewrap would throw that warm
+start away. The same kernel features are therefore applied in place, right
+after the fork:
+
+- new mount, PID, network, IPC and UTS namespaces: no network at all, no view
+  of other processes, and a file system of its own;
+- the hidden checks, the instructor's `source/` and `solutions/`, the
+  submissions and the results are covered by empty read-only mounts, every
+  other mount is made read-only, and a size-limited tmpfs at /tmp is the only
+  writable place;
+- no capabilities and `no_new_privs`, so nothing can be mounted back;
+- rlimits on file size, open files and core dumps.
+
+Where namespaces cannot be created (no root and no user namespaces), the
+process still runs, with rlimits only, and `Isolation.level` says so.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.limits import Limits
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_REMOUNT = 32
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+PR_SET_PDEATHSIG = 1
+PR_CAPBSET_DROP = 24
+PR_SET_NO_NEW_PRIVS = 38
+MOUNT_FLAG_NAMES = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC}
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class SandboxError(OSError):
+    pass
+
+
+@dataclass
+class Isolation:
+    """How strongly a student's process is confined, as reported to users."""
+
+    level: str = "full"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def weaker(self) -> bool:
+        return self.level != "full"
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise SandboxError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def die_with_parent() -> None:
+    """Asks the kernel to kill this process when its parent ends."""
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+
+
+def enter_namespaces() -> str:
+    """Unshares namespaces for the next fork; returns how it was done."""
+    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+    if _libc.unshare(flags) == 0:
+        return "full"
+    uid, gid = os.getuid(), os.getgid()
+    if _libc.unshare(flags | CLONE_NEWUSER) == 0:
+        Path("/proc/self/setgroups").write_text("deny")
+        Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
+        Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
+        return "user-namespace"
+    return "none"
+
+
+def _mount(source: str | None, target: str, kind: str | None, flags: int, data: str = "") -> None:
+    _check(
+        _libc.mount(
+            source.encode() if source else None,
+            target.encode(),
+            kind.encode() if kind else None,
+            ctypes.c_ulong(flags),
+            data.encode() if data else None,
+        ),
+        f"mount {target}",
+    )
+
+
+def confine_file_system(hidden: list[str], limits: Limits) -> list[str]:
+    """Builds the student's view of the file system; returns what it skipped."""
+    skipped = []
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    for path in hidden:
+        if not os.path.exists(path):
+            continue
+        try:
+            if os.path.isdir(path):
+                _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=555")
+            else:
+                _mount("/dev/null", path, None, MS_BIND)
+        except SandboxError as error:
+            skipped.append(f"could not hide {path}: {error.strerror}")
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    for mount_point, options in _mount_points():
+        if mount_point == "/proc" or mount_point.startswith("/proc/"):
+            continue
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY
+        flags |= sum(bit for name, bit in MOUNT_FLAG_NAMES.items() if name in options)
+        try:
+            _mount(None, mount_point, None, flags)
+        except SandboxError as error:
+            skipped.append(f"could not make {mount_point} read-only: {error.strerror}")
+    scratch = f"size={limits.file_bytes},nr_inodes={limits.files},mode=1777"
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, scratch)
+    if os.path.isdir("/dev/shm"):
+        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=1777")
+    return skipped
+
+
+def _mount_points() -> list[tuple[str, set[str]]]:
+    points = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        parts = line.split()
+        mount_point = parts[4].encode().decode("unicode_escape")
+        points.append((mount_point, set(parts[5].split(","))))
+    return points
+
+
+def drop_privileges() -> None:
+    """Drops every capability, for good, so no mount can be undone."""
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl no_new_privs")
+    for capability in range(64):
+        if _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            break
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_uint32) for name in ("effective", "permitted", "inheritable")]
+
+    header = Header(0x20080522, 0)
+    data = (Data * 2)()
+    _check(_libc.capset(ctypes.byref(header), ctypes.byref(data)), "capset")
+
+
+def apply_rlimits(limits: Limits, with_memory: bool) -> None:
+    """Sets the limits the kernel enforces per process."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (512, 512))
+    if with_memory:
+        # Without a control group, address space is the only memory limit left.
+        # TensorFlow reserves about 1.5 GiB of address space it never touches.
+        address_space = limits.memory_bytes + 2 * 1024**3
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
