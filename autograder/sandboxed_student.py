@@ -90,6 +90,9 @@ class SandboxedStudent(Student):
         protocol.send_message(self.sock, {"cells": cells, "seed": self.seed}, [])
         try:
             ready = self._receive(time.monotonic() + START_SECONDS, "starting")
+            if ready.get("event") == "setup_error":
+                logger.error("%s: the sandbox failed to start:\n%s", self.name, ready)
+                raise ProcessEnded("the grader could not start your notebook's process")
             self.report.isolation = ready.get("isolation", {})
             self._run_cells()
         except (LimitReached, ProcessEnded) as error:

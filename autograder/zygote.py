@@ -19,6 +19,7 @@ import os
 import signal
 import socket
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,7 @@ def _student(
 ) -> None:
     try:
         sandbox.die_with_parent()
-        if os.getppid() != parent:
+        if os.getppid() not in (parent, 0):  # 0: the parent is outside our PID namespace
             os._exit(1)
         limits = Limits(**request["limits"])
         notes = []
@@ -104,10 +105,20 @@ def _student(
         from autograder import child
 
         child.serve(student_socket, {"level": level, "notes": notes})
-    except BaseException:  # noqa: BLE001 - the grader learns of it from the closed socket
-        pass
+    except BaseException as error:  # noqa: BLE001 - reported to the grader's log
+        _report_setup_error(student_socket, error)
     finally:
         os._exit(0)
+
+
+def _report_setup_error(student_socket: socket.socket, error: BaseException) -> None:
+    from autograder import protocol
+
+    try:
+        message = "".join(traceback.format_exception(error))[-4000:]
+        protocol.send_message(student_socket, {"event": "setup_error", "message": message}, [])
+    except OSError:
+        pass
 
 
 def _quiet_standard_streams() -> None:
