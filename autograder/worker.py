@@ -1,0 +1,49 @@
+"""A grading worker: one warm zygote, many submissions, one at a time.
+
+Workers are separate processes so that a class is graded on every core. Each
+keeps its zygote for the whole run, so TensorFlow is imported once per worker,
+not once per submission; the checks and pytest live in the worker itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+
+from autograder import sandbox
+from autograder.checking import load_checks
+from autograder.grading import StudentResult, grade_submission
+from autograder.limits import Limits
+from autograder.source import Assignment
+from autograder.submission import Submission
+from autograder.zygote_client import Zygote
+
+logger = logging.getLogger(__name__)
+
+_state: dict[str, object] = {}
+
+
+def start(assignment: Assignment, limits: Limits, hidden: list[str], level: int) -> None:
+    """Initializes a worker process: its logging, its checks and its zygote."""
+    sandbox.die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent process handles Ctrl-C
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    load_checks()
+    _state.update(assignment=assignment, limits=limits, hidden=hidden, zygote=Zygote())
+
+
+def grade(submission: Submission) -> StudentResult:
+    """Grades one submission in this worker."""
+    zygote = _state["zygote"]
+    assert isinstance(zygote, Zygote)
+    if zygote.process.poll() is not None:
+        logger.warning("worker %d: the zygote ended; starting a new one", os.getpid())
+        zygote = _state["zygote"] = Zygote()
+    return grade_submission(
+        submission,
+        _state["assignment"],  # type: ignore[arg-type]
+        zygote,
+        _state["limits"],  # type: ignore[arg-type]
+        _state["hidden"],  # type: ignore[arg-type]
+    )
