@@ -38,7 +38,8 @@ class Outcome:
 
     @property
     def name(self) -> str:
-        return f"{self.function}: {self.description}"
+        description = self.description.removeprefix(f"{self.function}: ")
+        return f"{self.function}: {description}"
 
     @property
     def score(self) -> float:
@@ -57,6 +58,17 @@ class GradingPlugin:
     def student(self, request: pytest.FixtureRequest) -> Student:
         grade_id = _grade_marker(request.node)["grade_id"]
         return self.students[self.assignment.grade_cell(grade_id).notebook]
+
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        """Keeps only the checks of grade cells that this assignment's source has."""
+        graded = {cell.grade_id for cell in self.assignment.grade_cells}
+        selected = [item for item in items if _grade_marker(item)["grade_id"] in graded]
+        deselected = [item for item in items if item not in selected]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = selected
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
