@@ -23,3 +23,25 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --requirement requirements.lock
 	$(PY) -m pip install --quiet --no-deps --editable .
 	touch $(STAMP)
+
+# --- grading -----------------------------------------------------------------
+
+GRADE_ARGS = $(if $(SUBMISSIONS),$(SUBMISSIONS)) $(if $(OUT),--out $(OUT)) $(if $(JOBS),--jobs $(JOBS))
+
+grade: $(STAMP)
+	$(PY) -m autograder grade $(GRADE_ARGS)
+
+demo: $(STAMP) release
+	$(PY) -m autograder grade $(GRADE_ARGS)
+
+# --- checks of the kit itself -------------------------------------------------
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff format --check autograder tests
+	$(PY) -m ruff check autograder tests
+
+clean:
+	rm -rf build .pytest_cache
