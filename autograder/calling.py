@@ -111,7 +111,9 @@ def seed_everything(seed: int) -> None:
 
 def interrupted(function: str) -> dict[str, Any]:
     """Returns the reply for a call stopped by the per-call time limit."""
-    return _error("limit", f"{function} was stopped: it ran past the per-call time limit")
+    return _error(
+        "limit", f"{function} was stopped: it ran past the per-call time limit"
+    )
 
 
 def _error(kind: str, message: str, **extra: Any) -> dict[str, Any]:

@@ -54,7 +54,9 @@ class ControlGroup:
             if self.version == 2:
                 events = (self.memory_dir / "memory.events").read_text().split()
                 counts = dict(zip(events[::2], events[1::2], strict=False))
-                return int(counts.get("oom_kill", 0)) > 0 or int(counts.get("max", 0)) > 0
+                return (
+                    int(counts.get("oom_kill", 0)) > 0 or int(counts.get("max", 0)) > 0
+                )
             return int((self.memory_dir / "memory.failcnt").read_text()) > 0
         except (OSError, ValueError):
             return False
@@ -84,7 +86,9 @@ class ControlGroup:
             try:
                 directory.rmdir()
             except OSError as error:
-                logger.warning("could not remove control group %s: %s", directory, error)
+                logger.warning(
+                    "could not remove control group %s: %s", directory, error
+                )
 
 
 def create(name: str, memory_bytes: int, processes: int) -> ControlGroup | None:

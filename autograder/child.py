@@ -59,13 +59,19 @@ def serve(sock: socket.socket, isolation: dict[str, Any]) -> None:
         _send(sock, reply, reply_blobs)
 
 
-def run_cell(namespace: dict[str, Any], index: int, source: str) -> dict[str, Any] | None:
+def run_cell(
+    namespace: dict[str, Any], index: int, source: str
+) -> dict[str, Any] | None:
     """Executes one cell; returns its error as plain data, or None."""
     try:
         code = _compile(source, f"<cell {index + 1}>", "exec")
         _exec(code, namespace)
     except KeyboardInterrupt:
-        return {"exception": "KeyboardInterrupt", "message": "interrupted", "traceback": ""}
+        return {
+            "exception": "KeyboardInterrupt",
+            "message": "interrupted",
+            "traceback": "",
+        }
     except BaseException as error:  # noqa: BLE001 - SystemExit is a cell error too
         reply = calling.raised(error)["error"]
         return {key: reply[key] for key in ("exception", "message", "traceback")}

@@ -28,12 +28,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="nbgrader's submitted/ folder (default: the bundled sample submissions)",
     )
     grade.add_argument("--out", type=Path, help="output folder (default: a new one)")
-    grade.add_argument("--jobs", type=int, help="submissions graded at once (default: cores)")
+    grade.add_argument(
+        "--jobs", type=int, help="submissions graded at once (default: cores)"
+    )
     grade.add_argument("--source", type=Path, default=PROJECT_ROOT / "source")
     grade.add_argument("--assignment", default="keras_bias")
     grade.add_argument("--quiet", action="store_true", help="no progress, table only")
     limits = grade.add_argument_group("limits per notebook")
-    limits.add_argument("--timeout", type=float, help="seconds for the whole submission")
+    limits.add_argument(
+        "--timeout", type=float, help="seconds for the whole submission"
+    )
     limits.add_argument("--cell-timeout", type=float, help="seconds per cell")
     limits.add_argument("--call-timeout", type=float, help="seconds per function call")
     limits.add_argument("--memory", type=parse_size, help="memory, e.g. 2G")

@@ -33,7 +33,9 @@ class UnavailableStudent(Student):
         self.problem = problem
 
     def send(self, request: dict[str, Any], blobs: list[bytes]) -> Any:
-        raise FunctionMissing(f"{request['function']} could not be graded: {self.problem}")
+        raise FunctionMissing(
+            f"{request['function']} could not be graded: {self.problem}"
+        )
 
 
 @dataclass
@@ -92,7 +94,9 @@ def grade_submission(
     return result
 
 
-def _collect_run_report(result: StudentResult, name: str, student: SandboxedStudent) -> None:
+def _collect_run_report(
+    result: StudentResult, name: str, student: SandboxedStudent
+) -> None:
     report = student.report
     if report.stopped:
         result.problems.append(f"{name}: {report.stopped}")
@@ -127,7 +131,9 @@ def run_checks(assignment: Assignment, students: dict[str, Student]) -> list[Out
     with contextlib.redirect_stdout(transcript), contextlib.redirect_stderr(transcript):
         code = pytest.main(arguments, plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        logger.error("pytest could not run the checks (%s):\n%s", code, transcript.getvalue())
+        logger.error(
+            "pytest could not run the checks (%s):\n%s", code, transcript.getvalue()
+        )
     outcomes = []
     for cell in assignment.grade_cells:
         outcome = plugin.outcomes.get(cell.grade_id)

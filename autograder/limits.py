@@ -38,7 +38,10 @@ class Limits:
             raise ValueError(
                 f"unknown limit {', '.join(unknown)}; expected one of {sorted(known)}"
             )
-        values = {**asdict(self), **{k: v for k, v in overrides.items() if v is not None}}
+        values = {
+            **asdict(self),
+            **{k: v for k, v in overrides.items() if v is not None},
+        }
         return Limits(**values)
 
 

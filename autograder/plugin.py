@@ -71,7 +71,9 @@ class GradingPlugin:
             items[:] = selected
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo
+    ) -> Any:
         report = yield
         if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
             self.outcomes[_grade_marker(item)["grade_id"]] = self._outcome(item, call)
@@ -81,7 +83,9 @@ class GradingPlugin:
         marker = _grade_marker(item)
         grade_id = marker["grade_id"]
         module = getattr(item, "module", None)
-        function = module.__name__.rsplit(".", 1)[-1].removeprefix("test_") if module else ""
+        function = (
+            module.__name__.rsplit(".", 1)[-1].removeprefix("test_") if module else ""
+        )
         points = self.assignment.grade_cell(grade_id).points
         error = call.excinfo.value if call.excinfo is not None else None
         if error is None:
@@ -91,7 +95,9 @@ class GradingPlugin:
         else:
             logger.error("check %s crashed: %r", item.nodeid, error, exc_info=error)
             message = INTERNAL_ERROR
-        return Outcome(grade_id, function, marker["description"], points, error is None, message)
+        return Outcome(
+            grade_id, function, marker["description"], points, error is None, message
+        )
 
 
 def _grade_marker(item: pytest.Item) -> dict[str, Any]:

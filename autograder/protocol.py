@@ -31,7 +31,9 @@ class Timeout(Exception):
     """No complete message arrived before the deadline."""
 
 
-def send_message(sock: socket.socket, header: dict[str, Any], blobs: list[bytes]) -> None:
+def send_message(
+    sock: socket.socket, header: dict[str, Any], blobs: list[bytes]
+) -> None:
     """Sends one message; blocks until the kernel has taken all of it."""
     header = {**header, "blob_sizes": [len(blob) for blob in blobs]}
     encoded = json.dumps(header).encode()
@@ -55,7 +57,9 @@ def receive_message(
     if not isinstance(sizes, list) or not all(type(s) is int and s >= 0 for s in sizes):
         raise ProtocolError("message header does not list its blob sizes")
     if sum(sizes) + length > max_bytes:
-        raise ProtocolError(f"message of {sum(sizes) + length} bytes exceeds {max_bytes}")
+        raise ProtocolError(
+            f"message of {sum(sizes) + length} bytes exceeds {max_bytes}"
+        )
     blobs = [_read_exactly(sock, size, deadline) for size in sizes]
     return header, blobs
 

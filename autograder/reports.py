@@ -20,7 +20,9 @@ def function_scores(data: dict[str, Any], functions: list[str]) -> dict[str, flo
     return scores
 
 
-def write_grades_csv(path: Path, rows: dict[str, dict[str, Any]], functions: list[str]) -> None:
+def write_grades_csv(
+    path: Path, rows: dict[str, dict[str, Any]], functions: list[str]
+) -> None:
     """Writes one row per student: id, total, maximum and a column per function."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -66,7 +68,9 @@ def format_table(rows: dict[str, dict[str, Any]], functions: list[str]) -> str:
     rendered = []
     for index, row in enumerate(lines):
         cells = [row[0].ljust(widths[0])]
-        cells += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        cells += [
+            cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)
+        ]
         rendered.append("  ".join(cells))
         if index == 1:
             rendered.append("-" * len(rendered[0]))

@@ -78,9 +78,13 @@ def results_path(out_dir: Path, student_id: str) -> Path:
     return path
 
 
-def save(out_dir: Path, result: StudentResult, setup_fingerprint: str) -> dict[str, Any]:
+def save(
+    out_dir: Path, result: StudentResult, setup_fingerprint: str
+) -> dict[str, Any]:
     data = to_gradescope(result, setup_fingerprint)
-    write_atomically(results_path(out_dir, result.student_id), json.dumps(data, indent=2))
+    write_atomically(
+        results_path(out_dir, result.student_id), json.dumps(data, indent=2)
+    )
     return data
 
 
@@ -93,6 +97,9 @@ def load_finished(
     except (OSError, ValueError):
         return None
     extra = data.get("extra_data", {}) if isinstance(data, dict) else {}
-    if extra.get("fingerprint") == fingerprint and extra.get("setup") == setup_fingerprint:
+    if (
+        extra.get("fingerprint") == fingerprint
+        and extra.get("setup") == setup_fingerprint
+    ):
         return data
     return None

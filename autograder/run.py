@@ -55,7 +55,7 @@ def default_jobs(limits: Limits) -> int:
 
 
 def hidden_paths(submissions_dir: Path, out_dir: Path) -> list[str]:
-    """Returns what student code must not see: checks, instructor files, others' work."""
+    """Returns what student code must not see: checks, instructor files, others."""
     paths = [
         str(entry)
         for entry in PROJECT_ROOT.iterdir()
@@ -117,13 +117,17 @@ def grade_all(
             summary.skipped.append(submission.student_id)
             summary.rows[submission.student_id] = saved
     if summary.skipped:
-        logger.info("%d submissions already graded; skipping them", len(summary.skipped))
+        logger.info(
+            "%d submissions already graded; skipping them", len(summary.skipped)
+        )
 
     if todo:
         jobs = max(1, min(jobs or default_jobs(limits), len(todo)))
         logger.info("grading %d submissions with %d jobs", len(todo), jobs)
         hidden = hidden_paths(submissions_dir, out_dir)
-        _grade_in_pool(todo, assignment, limits, hidden, jobs, out_dir, setup, summary, progress)
+        _grade_in_pool(
+            todo, assignment, limits, hidden, jobs, out_dir, setup, summary, progress
+        )
 
     reports.write_grades_csv(out_dir / "grades.csv", summary.rows, assignment.functions)
     summary.table = reports.format_table(summary.rows, assignment.functions)
@@ -132,7 +136,9 @@ def grade_all(
 
 def _check_coverage(assignment: Assignment) -> None:
     checks = load_checks()
-    missing = [cell.grade_id for cell in assignment.grade_cells if cell.grade_id not in checks]
+    missing = [
+        cell.grade_id for cell in assignment.grade_cells if cell.grade_id not in checks
+    ]
     if missing:
         raise RunError(
             f"grade cells without a hidden check: {', '.join(missing)}; add a check "
@@ -155,7 +161,9 @@ def _grade_in_pool(
     context = multiprocessing.get_context("spawn")
     level = logging.getLogger().getEffectiveLevel()
     with ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=worker.start,
+        jobs,
+        mp_context=context,
+        initializer=worker.start,
         initargs=(assignment, limits, hidden, level),
     ) as pool:
         pending: dict[Future, Submission] = {}

@@ -92,7 +92,9 @@ def enter_namespaces() -> str:
     return "none"
 
 
-def _mount(source: str | None, target: str, kind: str | None, flags: int, data: str = "") -> None:
+def _mount(
+    source: str | None, target: str, kind: str | None, flags: int, data: str = ""
+) -> None:
     _check(
         _libc.mount(
             source.encode() if source else None,
@@ -114,7 +116,13 @@ def confine_file_system(hidden: list[str], limits: Limits) -> list[str]:
             continue
         try:
             if os.path.isdir(path):
-                _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=555")
+                _mount(
+                    "tmpfs",
+                    path,
+                    "tmpfs",
+                    MS_RDONLY | MS_NOSUID | MS_NODEV,
+                    "size=4k,mode=555",
+                )
             else:
                 _mount("/dev/null", path, None, MS_BIND)
         except SandboxError as error:
@@ -156,7 +164,10 @@ def drop_privileges() -> None:
         _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
 
     class Data(ctypes.Structure):
-        _fields_ = [(name, ctypes.c_uint32) for name in ("effective", "permitted", "inheritable")]
+        _fields_ = [
+            (name, ctypes.c_uint32)
+            for name in ("effective", "permitted", "inheritable")
+        ]
 
     header = Header(0x20080522, 0)
     data = (Data * 2)()
@@ -166,7 +177,9 @@ def drop_privileges() -> None:
 def apply_rlimits(limits: Limits, with_memory: bool) -> None:
     """Sets the limits the kernel enforces per process."""
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
+    resource.setrlimit(
+        resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes)
+    )
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NOFILE, (512, 512))
     if with_memory:

@@ -79,12 +79,22 @@ class SandboxedStudent(Student):
             return
         self.started = True
         self.group = cgroups.create(
-            f"{os.getpid()}-{self.name}", self.limits.memory_bytes, self.limits.processes
+            f"{os.getpid()}-{self.name}",
+            self.limits.memory_bytes,
+            self.limits.processes,
         )
         group = None
         if self.group is not None:
-            group = [str(self.group.memory_dir), str(self.group.pids_dir), self.group.version]
-        request = {"hidden": self.hidden, "limits": self.limits.describe(), "cgroup": group}
+            group = [
+                str(self.group.memory_dir),
+                str(self.group.pids_dir),
+                self.group.version,
+            ]
+        request = {
+            "hidden": self.hidden,
+            "limits": self.limits.describe(),
+            "cgroup": group,
+        }
         self.pid, self.sock = self.zygote.fork(request)
         cells = [source for _, source in self.cells]
         protocol.send_message(self.sock, {"cells": cells, "seed": self.seed}, [])
@@ -184,7 +194,9 @@ class SandboxedStudent(Student):
             os.kill(self.pid, signal.SIGUSR1)
             try:
                 grace = time.monotonic() + GRACE_SECONDS
-                header, blobs = protocol.receive_message(self.sock, grace, MAX_REPLY_BYTES)
+                header, blobs = protocol.receive_message(
+                    self.sock, grace, MAX_REPLY_BYTES
+                )
                 header["limit"] = self._time_message(what, kind)
                 if header.get("event") == "cell":
                     header["error"] = {
@@ -212,7 +224,9 @@ class SandboxedStudent(Student):
             self._stop(f"{what} ran past the memory limit of {gib:g} GiB")
             return LimitReached(self.report.stopped)
         if self.group is not None and self.group.process_limit_hit():
-            self._stop(f"{what} ran past the limit of {self.limits.processes} processes")
+            self._stop(
+                f"{what} ran past the limit of {self.limits.processes} processes"
+            )
             return LimitReached(self.report.stopped)
         self._stop(
             f"the notebook's process ended while {what} was running (for example "

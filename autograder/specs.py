@@ -129,7 +129,8 @@ def bias_layer_indices(model: Model) -> list[int]:
     return [
         index
         for index, layer in enumerate(model.layers)
-        if layer.class_name in ("Dense", "Conv2D") and layer.kwargs.get("use_bias", True)
+        if layer.class_name in ("Dense", "Conv2D")
+        and layer.kwargs.get("use_bias", True)
     ]
 
 

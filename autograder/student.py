@@ -90,13 +90,16 @@ def decode_reply(function: str, reply: Any, blobs: list[bytes]) -> Call:
     if reply.get("ok") is not True:
         raise _error_from(function, reply.get("error"))
     try:
-        after = [values.decode(tree, blobs) for tree in reply.get("arguments_after", [])]
+        after = [
+            values.decode(tree, blobs) for tree in reply.get("arguments_after", [])
+        ]
         value = values.decode(reply.get("value"), blobs)
         perturbed = reply.get("value_after_perturbing")
         if perturbed is not None:
             perturbed = values.decode(perturbed, blobs)
     except values.MalformedValue as error:
-        raise ProcessEnded(f"{function} returned data that cannot be read: {error}")
+        message = f"{function} returned data that cannot be read: {error}"
+        raise ProcessEnded(message) from None
     if not all(isinstance(model, values.ModelReport) for model in after):
         raise ProcessEnded(f"{function}: the student process misreported its models")
     return Call(value, after, perturbed)

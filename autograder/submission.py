@@ -54,7 +54,9 @@ class Submission:
         return digest.hexdigest()
 
 
-def discover(submissions_dir: Path, assignment: Assignment) -> tuple[list[Submission], list[str]]:
+def discover(
+    submissions_dir: Path, assignment: Assignment
+) -> tuple[list[Submission], list[str]]:
     """Returns the submissions to grade and warnings about entries skipped."""
     if not submissions_dir.is_dir():
         raise SubmissionsError(
@@ -64,7 +66,9 @@ def discover(submissions_dir: Path, assignment: Assignment) -> tuple[list[Submis
     submissions, warnings = [], []
     for entry in sorted(submissions_dir.iterdir()):
         if entry.is_symlink():
-            warnings.append(f"skipped {entry.name!r}: a symbolic link, not a student folder")
+            warnings.append(
+                f"skipped {entry.name!r}: a symbolic link, not a student folder"
+            )
         elif not entry.is_dir():
             continue
         elif not STUDENT_ID.match(entry.name):
@@ -84,7 +88,11 @@ def read_submission(student_dir: Path, assignment: Assignment) -> Submission:
         plans[name] = plan_notebook(folder, name, source, assignment)
     submission = Submission(student_dir.name, folder, plans)
     if not folder.is_dir() or folder.is_symlink():
-        found = sorted(p.name for p in student_dir.iterdir()) if student_dir.is_dir() else []
+        found = (
+            sorted(p.name for p in student_dir.iterdir())
+            if student_dir.is_dir()
+            else []
+        )
         submission.problems.append(
             f"no folder {assignment.name}/ in submitted/{student_dir.name}; "
             f"found: {', '.join(found) or 'nothing'}"
@@ -114,7 +122,9 @@ def plan_notebook(
     plan.problem = check_assignment(cells, name, source, assignment)
     if plan.problem:
         return plan
-    plan.cells = [(f"setup cell {i + 1}", code) for i, code in enumerate(source.setup_cells)]
+    plan.cells = [
+        (f"setup cell {i + 1}", code) for i, code in enumerate(source.setup_cells)
+    ]
     for index, cell in enumerate(cells):
         if cell.get("cell_type") != "code":
             continue
@@ -147,7 +157,10 @@ def read_cells(path: Path, name: str) -> tuple[list[dict[str, Any]], str | None]
 
 
 def check_assignment(
-    cells: list[dict[str, Any]], name: str, source: SourceNotebook, assignment: Assignment
+    cells: list[dict[str, Any]],
+    name: str,
+    source: SourceNotebook,
+    assignment: Assignment,
 ) -> str | None:
     """Returns a message if the notebook belongs to another assignment."""
     ids = {nbgrader_metadata(cell).get("grade_id") for cell in cells} - {None}

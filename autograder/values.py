@@ -137,7 +137,9 @@ def _encode_model(model: Any, blobs: list[bytes]) -> dict[str, Any]:
                 "config": json.loads(json.dumps(layer.get_config(), default=str)),
                 "trainable": bool(layer.trainable),
                 "weights": [_array_blob(w, blobs) for w in layer.get_weights()],
-                "kernel": None if kernel is None else _array_blob(kernel.numpy(), blobs),
+                "kernel": None
+                if kernel is None
+                else _array_blob(kernel.numpy(), blobs),
                 "bias": None if bias is None else _array_blob(bias.numpy(), blobs),
             }
         )

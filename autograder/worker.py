@@ -24,7 +24,9 @@ logger = logging.getLogger(__name__)
 _state: dict[str, object] = {}
 
 
-def start(assignment: Assignment, limits: Limits, hidden: list[str], level: int) -> None:
+def start(
+    assignment: Assignment, limits: Limits, hidden: list[str], level: int
+) -> None:
     """Initializes a worker process: its logging, its checks and its zygote."""
     sandbox.die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent process handles Ctrl-C

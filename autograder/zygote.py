@@ -66,7 +66,9 @@ def _intermediate(student_socket: socket.socket, request: dict[str, Any]) -> Non
         sandbox.die_with_parent()
         group = request.get("cgroup")
         if group:
-            cgroups.ControlGroup(Path(group[0]), Path(group[1]), group[2]).join(os.getpid())
+            cgroups.ControlGroup(Path(group[0]), Path(group[1]), group[2]).join(
+                os.getpid()
+            )
         level = sandbox.enter_namespaces()
         parent = os.getpid()
         pid = os.fork()
@@ -90,7 +92,10 @@ def _student(
 ) -> None:
     try:
         sandbox.die_with_parent()
-        if os.getppid() not in (parent, 0):  # 0: the parent is outside our PID namespace
+        if os.getppid() not in (
+            parent,
+            0,
+        ):  # 0: the parent is outside our PID namespace
             os._exit(1)
         limits = Limits(**request["limits"])
         notes = []
@@ -116,7 +121,9 @@ def _report_setup_error(student_socket: socket.socket, error: BaseException) -> 
 
     try:
         message = "".join(traceback.format_exception(error))[-4000:]
-        protocol.send_message(student_socket, {"event": "setup_error", "message": message}, [])
+        protocol.send_message(
+            student_socket, {"event": "setup_error", "message": message}, []
+        )
     except OSError:
         pass
 

@@ -45,7 +45,9 @@ class Zygote:
         """Returns the pid of a new student process and the socket to talk to it."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            socket.send_fds(self.control, [json.dumps(request).encode()], [theirs.fileno()])
+            socket.send_fds(
+                self.control, [json.dumps(request).encode()], [theirs.fileno()]
+            )
             pid = int(self._read_line()["pid"])
         finally:
             theirs.close()
