@@ -66,9 +66,11 @@ of {_number(data.get("max_score", 0))} points</p>
 
 def _cell_error(error: dict[str, Any]) -> str:
     where = f"{error.get('notebook', '')}, {error.get('cell', '')}"
+    trace = str(error.get("traceback", ""))
+    trace_block = f"<pre>{escape(trace)}</pre>" if trace else ""
     return (
         f"<li>{escape(where)}: <code>{escape(str(error.get('error', '')))}</code>"
-        f"<pre>{escape(str(error.get('traceback', '')))}</pre></li>"
+        f"{trace_block}</li>"
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder import ASSIGNMENT, feedback, reports, results, worker
+from autograder import ASSIGNMENT, class_report, feedback, reports, results, worker
 from autograder.checking import load_checks
 from autograder.grading import CHECKS_DIR
 from autograder.limits import GIB, Limits
@@ -131,6 +131,8 @@ def grade_all(
 
     reports.write_grades_csv(out_dir / "grades.csv", summary.rows, assignment.functions)
     summary.table = reports.format_table(summary.rows, assignment.functions)
+    page = class_report.render(summary.rows, assignment.name, summary.table)
+    results.write_atomically(out_dir / "report.html", page)
     return summary
 
 
