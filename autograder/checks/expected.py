@@ -34,7 +34,9 @@ def reference_layer_weights(model: specs.Model) -> list[list[np.ndarray]]:
 
 def reference_biases(model: specs.Model) -> list[np.ndarray]:
     """Returns the starting bias of every layer of `model` that has one."""
-    return [weights[1] for weights in reference_layer_weights(model) if len(weights) == 2]
+    return [
+        weights[1] for weights in reference_layer_weights(model) if len(weights) == 2
+    ]
 
 
 def bias_layer_names(model: specs.Model) -> list[str]:
@@ -49,7 +51,7 @@ def bias_layer_names(model: specs.Model) -> list[str]:
 
 
 def show_argument(value: Any) -> str:
-    """Returns how an argument reads in a message, close to the Python a learner wrote."""
+    """Returns an argument as a message shows it, close to the learner's Python."""
     if isinstance(value, specs.Initializer):
         name = f"keras.initializers.{value.class_name}"
         if value.form == "class":
@@ -144,7 +146,9 @@ def expect_integer(what: str, value: Any, expected: int) -> None:
         isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iu"
     )
     if not is_numpy_integer and (type(value) is not int):
-        shown = value.item() if isinstance(value, np.ndarray) and value.size == 1 else value
+        shown = (
+            value.item() if isinstance(value, np.ndarray) and value.size == 1 else value
+        )
         fail(f"{what}: expected the integer {expected}, got {describe(shown)}")
     if int(value) != expected:
         fail(f"{what}: expected {expected}, got {int(value)}")

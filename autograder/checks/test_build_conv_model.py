@@ -1,4 +1,4 @@
-"""Hidden checks of build_conv_model(input_shape, filters, kernel_size, num_classes, ...).
+"""Hidden checks of build_conv_model(input_shape, filters, kernel_size, ...).
 
 The arguments differ from the notebook's example ((28, 28, 1), 8, 3, 10). The
 options use_bias and bias_initializer concern the Conv2D layer.
@@ -16,7 +16,12 @@ from autograder.checks.expected import expect_built_model, expect_no_bias, show_
 
 LAYERS = ("Conv2D", "Flatten", "Dense")
 INPUT_HINT = "keras.Input(shape=input_shape)"
-ARGUMENTS = {"input_shape": (10, 10, 2), "filters": 5, "kernel_size": 3, "num_classes": 4}
+ARGUMENTS = {
+    "input_shape": (10, 10, 2),
+    "filters": 5,
+    "kernel_size": 3,
+    "num_classes": 4,
+}
 
 
 def _call(student: Any, **arguments: Any) -> tuple[str, values.ModelReport]:
@@ -38,10 +43,14 @@ def test_convolution_and_classifier_shapes(student: Any) -> None:
         flat = (height - size + 1) * (width - size + 1) * filters
 
         expect_shape(
-            f"{what}: Conv2D kernel", convolution.kernel, (size, size, channels, filters)
+            f"{what}: Conv2D kernel",
+            convolution.kernel,
+            (size, size, channels, filters),
         )
         expect_shape(f"{what}: Conv2D bias", convolution.bias, (filters,))
-        expect_shape(f"{what}: Dense kernel", dense.kernel, (flat, arguments["num_classes"]))
+        expect_shape(
+            f"{what}: Dense kernel", dense.kernel, (flat, arguments["num_classes"])
+        )
         expect_shape(f"{what}: Dense bias", dense.bias, (arguments["num_classes"],))
 
 
@@ -53,4 +62,6 @@ def test_convolution_bias_options(student: Any) -> None:
     what, model = _call(student, **ARGUMENTS, bias_initializer="ones")
     convolution, _, dense = model.layers
     expect_close(f"{what}: Conv2D bias", convolution.bias, np.ones(5))
-    expect_close(f"{what}: Dense bias (it keeps the default zeros)", dense.bias, np.zeros(4))
+    expect_close(
+        f"{what}: Dense bias (it keeps the default zeros)", dense.bias, np.zeros(4)
+    )

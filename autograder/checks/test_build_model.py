@@ -40,28 +40,44 @@ def test_dense_pair_shapes_follow_arguments(student: Any) -> None:
         )
         hidden, output = model.layers
 
-        expect_shape(f"{what}: hidden layer kernel", hidden.kernel, (input_dim, hidden_units))
+        expect_shape(
+            f"{what}: hidden layer kernel", hidden.kernel, (input_dim, hidden_units)
+        )
         expect_shape(f"{what}: hidden layer bias", hidden.bias, (hidden_units,))
-        expect_shape(f"{what}: output layer kernel", output.kernel, (hidden_units, output_units))
+        expect_shape(
+            f"{what}: output layer kernel", output.kernel, (hidden_units, output_units)
+        )
         expect_shape(f"{what}: output layer bias", output.bias, (output_units,))
 
-        expect_equal(f"{what}: hidden layer activation", hidden.config.get("activation"), "relu")
         expect_equal(
-            f"{what}: output layer activation", output.config.get("activation"), "softmax"
+            f"{what}: hidden layer activation", hidden.config.get("activation"), "relu"
+        )
+        expect_equal(
+            f"{what}: output layer activation",
+            output.config.get("activation"),
+            "softmax",
         )
 
 
 @grade("build_model_use_bias", "build_model: use_bias switches the hidden layer's bias")
 def test_hidden_bias_switched_off_and_on(student: Any) -> None:
-    what, model = _call(student, input_dim=5, hidden_units=6, output_units=3, use_bias=False)
+    what, model = _call(
+        student, input_dim=5, hidden_units=6, output_units=3, use_bias=False
+    )
     hidden, output = model.layers
     expect_no_bias(f"{what}: hidden layer", hidden)
-    expect_shape(f"{what}: output layer bias (the output layer keeps its bias)", output.bias, (3,))
+    expect_shape(
+        f"{what}: output layer bias (the output layer keeps its bias)",
+        output.bias,
+        (3,),
+    )
     count = len(model.get_weights())
     if count != 3:
         fail(f"{what}: expected 3 arrays from model.get_weights(), got {count}")
 
-    what, model = _call(student, input_dim=5, hidden_units=6, output_units=3, use_bias=True)
+    what, model = _call(
+        student, input_dim=5, hidden_units=6, output_units=3, use_bias=True
+    )
     expect_shape(f"{what}: hidden layer bias", model.layers[0].bias, (6,))
     count = len(model.get_weights())
     if count != 4:
@@ -86,7 +102,9 @@ def test_hidden_bias_starts_from_given_initializer(student: Any) -> None:
 
         expect_close(f"{what}: hidden layer bias", hidden.bias, np.full(7, fill))
         expect_close(
-            f"{what}: output layer bias (it keeps the default zeros)", output.bias, np.zeros(3)
+            f"{what}: output layer bias (it keeps the default zeros)",
+            output.bias,
+            np.zeros(3),
         )
         expect_equal(
             f"{what}: class of the hidden layer's bias_initializer",

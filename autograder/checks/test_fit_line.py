@@ -41,7 +41,10 @@ def _fitted_line(student: Any, what: str, **options: Any) -> values.LayerReport:
 
 def _expect_near(what: str, actual: float, expected: float) -> None:
     if not abs(actual - expected) <= TOLERANCE:
-        fail(f"{what}: expected about {expected:.2f} (within {TOLERANCE}), got {actual:.2f}")
+        fail(
+            f"{what}: expected about {expected:.2f} (within {TOLERANCE}), "
+            f"got {actual:.2f}"
+        )
 
 
 @grade("fit_line_intercept", "fit_line: learns slope and intercept")

@@ -39,7 +39,10 @@ def _expect_within(what: str, value: np.ndarray, bound: float, name: str) -> Non
 
 def _expect_not_constant(what: str, value: np.ndarray) -> None:
     if np.ptp(value) == 0:
-        fail(f"{what}: expected random values, got {value.size} copies of {value[0]!r}")
+        fail(
+            f"{what}: expected random values, "
+            f"got {value.size} copies of {float(value[0])}"
+        )
 
 
 def _expect_spread(what: str, value: np.ndarray, stddev: float, name: str) -> None:
@@ -86,7 +89,10 @@ def test_random_initializers_follow_their_formulas(student: Any) -> None:
     _, second = _initial_bias(student, seeded, 300)
     _expect_not_constant(what, first)
     if not np.array_equal(first, second):
-        fail(f"{what}: expected the same values on every call with a seed, got different ones")
+        fail(
+            f"{what}: expected the same values on every call with a seed, "
+            "got different ones"
+        )
     _expect_spread(what, first, 0.5, "RandomNormal(stddev=0.5)")
     if abs(float(np.mean(first))) > 0.15:
         fail(f"{what}: expected a mean near 0.0, got {float(np.mean(first)):.4f}")

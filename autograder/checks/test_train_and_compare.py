@@ -56,7 +56,11 @@ def _train(
     for name, early, start, end in zip(
         bias_layer_names(model), before, initial, final, strict=True
     ):
-        if not np.allclose(start, end) and _close(early, end) and not _close(early, start):
+        if (
+            not np.allclose(start, end)
+            and _close(early, end)
+            and not _close(early, start)
+        ):
             fail(
                 f"{what}: before, the bias of {name}, holds the values after "
                 "training; copy the biases (for example with .numpy()) before "
@@ -69,7 +73,9 @@ def _train(
 
 
 def _close(array: np.ndarray, other: np.ndarray) -> bool:
-    return array.shape == other.shape and np.allclose(array, other, atol=1e-5, rtol=1e-4)
+    return array.shape == other.shape and np.allclose(
+        array, other, atol=1e-5, rtol=1e-4
+    )
 
 
 def _expect_changed(what: str, name: str, early: np.ndarray, late: np.ndarray) -> None:
@@ -93,7 +99,9 @@ def test_frozen_layer_bias_survives_training(student: Any) -> None:
     names = bias_layer_names(WITH_FROZEN)
     frozen = 1
 
-    for position, (name, early, late) in enumerate(zip(names, before, after, strict=True)):
+    for position, (name, early, late) in enumerate(
+        zip(names, before, after, strict=True)
+    ):
         if position != frozen:
             _expect_changed(what, name, early, late)
         elif not np.allclose(early, late):
@@ -103,4 +111,7 @@ def test_frozen_layer_bias_survives_training(student: Any) -> None:
             )
 
     if trained.layers[frozen].trainable:
-        fail(f"{what}: {names[frozen]} should stay frozen (trainable=False) after the call")
+        fail(
+            f"{what}: {names[frozen]} should stay frozen (trainable=False) "
+            "after the call"
+        )

@@ -1,0 +1,296 @@
+"""Reference answers to the keras_bias functions, and the mistakes learners make.
+
+`reference_namespace()` plays the part of a correct notebook's globals. Each
+mistake replaces one function of it, so a test can tell exactly which grade
+cells that mistake should cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import numpy as np
+
+# --- reference answers ------------------------------------------------------
+
+
+def build_model(
+    input_dim: int = 1,
+    hidden_units: int = 4,
+    output_units: int = 2,
+    use_bias: bool = True,
+    bias_initializer: Any = "zeros",
+) -> keras.Sequential:
+    return keras.Sequential(
+        [
+            keras.Input(shape=(input_dim,)),
+            keras.layers.Dense(
+                hidden_units,
+                activation="relu",
+                use_bias=use_bias,
+                bias_initializer=bias_initializer,
+            ),
+            keras.layers.Dense(output_units, activation="softmax"),
+        ]
+    )
+
+
+def get_biases(model: keras.Model) -> list[np.ndarray]:
+    return [
+        layer.bias.numpy()
+        for layer in model.layers
+        if getattr(layer, "bias", None) is not None
+    ]
+
+
+def count_bias_parameters(model: keras.Model) -> int:
+    return sum(int(bias.size) for bias in get_biases(model))
+
+
+def initial_bias(initializer: Any, units: int = 4) -> np.ndarray:
+    layer = keras.layers.Dense(units, bias_initializer=initializer)
+    layer.build((None, 1))
+    return layer.bias.numpy()
+
+
+def build_conv_model(
+    input_shape: tuple[int, ...] = (28, 28, 1),
+    filters: int = 8,
+    kernel_size: int = 3,
+    num_classes: int = 10,
+    use_bias: bool = True,
+    bias_initializer: Any = "zeros",
+) -> keras.Sequential:
+    return keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            keras.layers.Conv2D(
+                filters,
+                kernel_size,
+                activation="relu",
+                use_bias=use_bias,
+                bias_initializer=bias_initializer,
+            ),
+            keras.layers.Flatten(),
+            keras.layers.Dense(num_classes, activation="softmax"),
+        ]
+    )
+
+
+def train_and_compare(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, epochs: int = 5
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    before = get_biases(model)
+    model.fit(x, y, epochs=epochs, verbose=0)
+    return before, get_biases(model)
+
+
+def fit_line(
+    x: np.ndarray, y: np.ndarray, epochs: int = 100, use_bias: bool = True
+) -> keras.Sequential:
+    model = keras.Sequential(
+        [keras.Input(shape=(1,)), keras.layers.Dense(1, use_bias=use_bias)]
+    )
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mean_squared_error"
+    )
+    model.fit(x, y, epochs=epochs, batch_size=len(x), verbose=0)
+    return model
+
+
+REFERENCE: dict[str, Callable[..., Any]] = {
+    function.__name__: function
+    for function in (
+        build_model,
+        get_biases,
+        count_bias_parameters,
+        initial_bias,
+        build_conv_model,
+        train_and_compare,
+        fit_line,
+    )
+}
+
+
+def reference_namespace() -> dict[str, Any]:
+    """Returns the globals of a notebook that answers every function correctly."""
+    return dict(REFERENCE)
+
+
+# --- mistakes ---------------------------------------------------------------
+
+
+def build_model_without_input(
+    input_dim: int = 1,
+    hidden_units: int = 4,
+    output_units: int = 2,
+    use_bias: bool = True,
+    bias_initializer: Any = "zeros",
+) -> keras.Sequential:
+    return keras.Sequential(
+        [
+            keras.layers.Dense(
+                hidden_units,
+                activation="relu",
+                use_bias=use_bias,
+                bias_initializer=bias_initializer,
+            ),
+            keras.layers.Dense(output_units, activation="softmax"),
+        ]
+    )
+
+
+def build_model_ignoring_use_bias(
+    input_dim: int = 1,
+    hidden_units: int = 4,
+    output_units: int = 2,
+    use_bias: bool = True,
+    bias_initializer: Any = "zeros",
+) -> keras.Sequential:
+    return build_model(input_dim, hidden_units, output_units, True, bias_initializer)
+
+
+def build_model_with_xavier(
+    input_dim: int = 1,
+    hidden_units: int = 4,
+    output_units: int = 2,
+    use_bias: bool = True,
+    bias_initializer: Any = "zeros",
+) -> keras.Sequential:
+    return keras.Sequential(
+        [
+            keras.Input(shape=(input_dim,)),
+            keras.layers.Dense(
+                hidden_units,
+                activation="relu",
+                kernel_initializer="xavier",
+                use_bias=use_bias,
+                bias_initializer=bias_initializer,
+            ),
+            keras.layers.Dense(output_units, activation="softmax"),
+        ]
+    )
+
+
+def build_model_for_the_example_only(
+    input_dim: int = 1,
+    hidden_units: int = 4,
+    output_units: int = 2,
+    use_bias: bool = True,
+    bias_initializer: Any = "zeros",
+) -> keras.Sequential:
+    return build_model(1, 4, 2, use_bias, bias_initializer)
+
+
+def get_biases_every_second_weight(model: keras.Model) -> list[np.ndarray]:
+    return model.get_weights()[1::2]
+
+
+def get_biases_as_variables(model: keras.Model) -> list[Any]:
+    return [
+        layer.bias for layer in model.layers if getattr(layer, "bias", None) is not None
+    ]
+
+
+def count_bias_parameters_with_count_params(model: keras.Model) -> int:
+    return model.count_params()
+
+
+def count_bias_parameters_as_float(model: keras.Model) -> float:
+    return float(sum(bias.size for bias in get_biases(model)))
+
+
+def initial_bias_ignoring_initializer(initializer: Any, units: int = 4) -> np.ndarray:
+    return initial_bias("zeros", units)
+
+
+def initial_bias_with_glorot_uniform(initializer: Any, units: int = 4) -> np.ndarray:
+    if isinstance(initializer, str) and initializer in ("zeros", "ones"):
+        return initial_bias(initializer, units)
+    return initial_bias("glorot_uniform", units)
+
+
+def build_conv_model_ignoring_use_bias(
+    input_shape: tuple[int, ...] = (28, 28, 1),
+    filters: int = 8,
+    kernel_size: int = 3,
+    num_classes: int = 10,
+    use_bias: bool = True,
+    bias_initializer: Any = "zeros",
+) -> keras.Sequential:
+    return build_conv_model(
+        input_shape, filters, kernel_size, num_classes, True, bias_initializer
+    )
+
+
+def build_conv_model_with_same_padding(
+    input_shape: tuple[int, ...] = (28, 28, 1),
+    filters: int = 8,
+    kernel_size: int = 3,
+    num_classes: int = 10,
+    use_bias: bool = True,
+    bias_initializer: Any = "zeros",
+) -> keras.Sequential:
+    return keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            keras.layers.Conv2D(
+                filters,
+                kernel_size,
+                padding="same",
+                use_bias=use_bias,
+                bias_initializer=bias_initializer,
+            ),
+            keras.layers.Flatten(),
+            keras.layers.Dense(num_classes, activation="softmax"),
+        ]
+    )
+
+
+def train_and_compare_holding_variables(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, epochs: int = 5
+) -> tuple[list[Any], list[np.ndarray]]:
+    before = [layer.bias for layer in model.layers if layer.bias is not None]
+    model.fit(x, y, epochs=epochs, verbose=0)
+    return before, get_biases(model)
+
+
+def train_and_compare_without_training(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, epochs: int = 5
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    return get_biases(model), get_biases(model)
+
+
+def train_and_compare_unfreezing(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, epochs: int = 5
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    for layer in model.layers:
+        layer.trainable = True
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mean_squared_error"
+    )
+    return train_and_compare(model, x, y, epochs)
+
+
+def fit_line_always_with_bias(
+    x: np.ndarray, y: np.ndarray, epochs: int = 100, use_bias: bool = True
+) -> keras.Sequential:
+    return fit_line(x, y, epochs, use_bias=True)
+
+
+def fit_line_never_with_bias(
+    x: np.ndarray, y: np.ndarray, epochs: int = 100, use_bias: bool = True
+) -> keras.Sequential:
+    return fit_line(x, y, epochs, use_bias=False)
+
+
+def fit_line_barely_trained(
+    x: np.ndarray, y: np.ndarray, epochs: int = 100, use_bias: bool = True
+) -> keras.Sequential:
+    return fit_line(x, y, 2, use_bias)
+
+
+def not_implemented(*args: Any, **kwargs: Any) -> Any:
+    raise NotImplementedError("replace this line with your answer")

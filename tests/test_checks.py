@@ -1,0 +1,317 @@
+"""The hidden checks, run against a correct answer and against common mistakes.
+
+Every check must pass for the reference answers in `student_variants`, and
+each mistake must cost exactly the grade cells it should, with a message that
+tells the learner what was expected and what was received.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import student_variants as variants
+
+from autograder import checking
+from autograder.checking import CheckFailed
+from autograder.notebook import run_check
+from autograder.student import InProcessStudent, StudentError
+
+CHECKS = checking.load_checks()
+GRADE_IDS = {
+    "build_model_shapes",
+    "build_model_use_bias",
+    "build_model_initializer",
+    "get_biases_order",
+    "get_biases_copies",
+    "count_bias_parameters_total",
+    "initial_bias_constant",
+    "initial_bias_random",
+    "build_conv_model_shapes",
+    "build_conv_model_options",
+    "train_and_compare_snapshots",
+    "train_and_compare_frozen",
+    "fit_line_intercept",
+    "fit_line_origin",
+}
+
+
+def grade_ids_of(function: str) -> set[str]:
+    """Returns the grade cells whose check calls `function`, by check module."""
+    return {
+        grade_id
+        for grade_id, check in CHECKS.items()
+        if check.__module__.rsplit(".", 1)[-1] == f"test_{function}"
+    }
+
+
+def failures_of(namespace: dict[str, Any], function: str) -> dict[str, str]:
+    """Runs the checks of `function`; returns the message of each that fails."""
+    failures = {}
+    for grade_id in sorted(grade_ids_of(function)):
+        try:
+            CHECKS[grade_id](InProcessStudent(namespace))
+        except (CheckFailed, StudentError) as error:
+            failures[grade_id] = str(error)
+    return failures
+
+
+def with_answer(function: str, answer: Callable[..., Any]) -> dict[str, Any]:
+    """Returns the reference namespace with one function swapped for `answer`."""
+    return {**variants.reference_namespace(), function: answer}
+
+
+def test_every_grade_cell_has_one_check() -> None:
+    assert set(CHECKS) == GRADE_IDS, f"checks found for {sorted(CHECKS)}"
+    for function in variants.REFERENCE:
+        assert grade_ids_of(function), f"no check calls {function}"
+
+
+@pytest.mark.parametrize("grade_id", sorted(GRADE_IDS))
+def test_check_name_keeps_its_grade_id_secret(grade_id: str) -> None:
+    name = CHECKS[grade_id].__name__
+    assert name.startswith("test_"), f"{name} would not be collected by pytest"
+    revealed = [other for other in GRADE_IDS if other in name]
+    assert not revealed, f"check name {name} contains the grade_id {revealed}"
+
+    marks = [mark for mark in CHECKS[grade_id].pytestmark if mark.name == "grade"]
+    assert [mark.kwargs["grade_id"] for mark in marks] == [grade_id]
+
+
+@pytest.mark.parametrize("grade_id", sorted(GRADE_IDS))
+def test_reference_answers_pass(grade_id: str) -> None:
+    CHECKS[grade_id](InProcessStudent(variants.reference_namespace()))
+
+
+MISTAKES = [
+    pytest.param(
+        "build_model",
+        variants.build_model_without_input,
+        dict.fromkeys(
+            ("build_model_shapes", "build_model_use_bias", "build_model_initializer"),
+            "the model has no weights; give it an input shape with "
+            "keras.Input(shape=(input_dim,))",
+        ),
+        id="build_model-without-input-shape",
+    ),
+    pytest.param(
+        "build_model",
+        variants.build_model_ignoring_use_bias,
+        {
+            "build_model_use_bias": "use_bias=False): hidden layer: expected no bias "
+            "(None) with use_bias=False, got a bias of shape (6,)"
+        },
+        id="build_model-ignores-use_bias",
+    ),
+    pytest.param(
+        "build_model",
+        variants.build_model_with_xavier,
+        dict.fromkeys(
+            ("build_model_shapes", "build_model_use_bias", "build_model_initializer"),
+            "build_model raised ValueError: Could not interpret initializer "
+            "identifier: xavier",
+        ),
+        id="build_model-xavier-initializer",
+    ),
+    pytest.param(
+        "build_model",
+        variants.build_model_for_the_example_only,
+        {
+            "build_model_shapes": "build_model(input_dim=3, hidden_units=7, "
+            "output_units=5): hidden layer kernel: expected shape (3, 7), got (1, 4)",
+            "build_model_use_bias": "output layer bias (the output layer keeps its "
+            "bias): expected shape (3,), got (2,)",
+            "build_model_initializer": "hidden layer bias: "
+            "expected shape (7,), got (4,)",
+        },
+        id="build_model-hard-coded-example",
+    ),
+    pytest.param(
+        "get_biases",
+        variants.get_biases_every_second_weight,
+        {
+            "get_biases_order": "item 1 (the bias of layer 3 (Dense)): "
+            "expected shape (2,), got (3, 2)"
+        },
+        id="get_biases-every-second-weight",
+    ),
+    pytest.param(
+        "get_biases",
+        variants.get_biases_as_variables,
+        {
+            "get_biases_copies": "item 0 changed when the model's weights were "
+            "changed after the call; return NumPy copies"
+        },
+        id="get_biases-returns-variables",
+    ),
+    pytest.param(
+        "count_bias_parameters",
+        variants.count_bias_parameters_with_count_params,
+        {"count_bias_parameters_total": "expected 7, got 58"},
+        id="count-with-count_params",
+    ),
+    pytest.param(
+        "count_bias_parameters",
+        variants.count_bias_parameters_as_float,
+        {"count_bias_parameters_total": "expected the integer 7, got 7.0"},
+        id="count-as-float",
+    ),
+    pytest.param(
+        "initial_bias",
+        variants.initial_bias_ignoring_initializer,
+        {
+            "initial_bias_constant": "initial_bias('ones', units=9): expected "
+            "[1., 1., 1., ..., 1., 1., 1.], got [0., 0., 0., ..., 0., 0., 0.]",
+            "initial_bias_random": "expected random values, got 12 copies of 0.0",
+        },
+        id="initial_bias-ignores-initializer",
+    ),
+    pytest.param(
+        "initial_bias",
+        variants.initial_bias_with_glorot_uniform,
+        {
+            "initial_bias_constant": "initial_bias(keras.initializers.Constant("
+            "value=-0.25), units=6): expected [-0.25,",
+            "initial_bias_random": "initial_bias('he_normal', units=400): expected a "
+            "standard deviation near 0.0707, as he_normal gives",
+        },
+        id="initial_bias-always-glorot",
+    ),
+    pytest.param(
+        "build_conv_model",
+        variants.build_conv_model_ignoring_use_bias,
+        {
+            "build_conv_model_options": "Conv2D layer: expected no bias (None) "
+            "with use_bias=False, got a bias of shape (5,)"
+        },
+        id="build_conv_model-ignores-use_bias",
+    ),
+    pytest.param(
+        "build_conv_model",
+        variants.build_conv_model_with_same_padding,
+        {
+            "build_conv_model_shapes": "Dense kernel: "
+            "expected shape (320, 4), got (500, 4)"
+        },
+        id="build_conv_model-same-padding",
+    ),
+    pytest.param(
+        "train_and_compare",
+        variants.train_and_compare_holding_variables,
+        dict.fromkeys(
+            ("train_and_compare_snapshots", "train_and_compare_frozen"),
+            "before, the bias of layer 1 (Dense), holds the values after training",
+        ),
+        id="train_and_compare-before-holds-variables",
+    ),
+    pytest.param(
+        "train_and_compare",
+        variants.train_and_compare_without_training,
+        dict.fromkeys(
+            ("train_and_compare_snapshots", "train_and_compare_frozen"),
+            "the bias of layer 1 (Dense) is trainable but did not change",
+        ),
+        id="train_and_compare-never-fits",
+    ),
+    pytest.param(
+        "train_and_compare",
+        variants.train_and_compare_unfreezing,
+        {
+            "train_and_compare_frozen": "the bias of layer 2 (Dense) is frozen "
+            "(trainable=False) and should not change"
+        },
+        id="train_and_compare-unfreezes-layers",
+    ),
+    pytest.param(
+        "fit_line",
+        variants.fit_line_always_with_bias,
+        {
+            "fit_line_origin": "fit_line(x, y, use_bias=False): expected a Dense "
+            "layer without a bias"
+        },
+        id="fit_line-always-adds-bias",
+    ),
+    pytest.param(
+        "fit_line",
+        variants.fit_line_never_with_bias,
+        {
+            "fit_line_intercept": "fit_line(x, y): Dense bias: expected shape (1,), "
+            "got no array (None)"
+        },
+        id="fit_line-never-adds-bias",
+    ),
+]
+
+
+@pytest.mark.parametrize(("function", "answer", "expected"), MISTAKES)
+def test_mistake_costs_exactly_its_grade_cells(
+    function: str, answer: Callable[..., Any], expected: dict[str, str]
+) -> None:
+    failures = failures_of(with_answer(function, answer), function)
+
+    assert set(failures) == set(expected), f"failed: {failures}"
+    for grade_id, fragment in expected.items():
+        assert fragment in failures[grade_id], f"{grade_id}: {failures[grade_id]}"
+
+
+@pytest.mark.parametrize("function", sorted(variants.REFERENCE))
+def test_unfinished_function_fails_all_its_checks(function: str) -> None:
+    failures = failures_of(with_answer(function, variants.not_implemented), function)
+
+    assert set(failures) == grade_ids_of(function)
+    for message in failures.values():
+        assert message.startswith(f"{function} raised NotImplementedError: "), message
+
+
+def test_missing_function_fails_its_checks() -> None:
+    namespace = variants.reference_namespace()
+    del namespace["count_bias_parameters"]
+
+    failures = failures_of(namespace, "count_bias_parameters")
+
+    assert failures == {
+        "count_bias_parameters_total": "count_bias_parameters is not defined "
+        "in the notebook"
+    }
+
+
+def test_run_check_passes_a_correct_notebook_silently() -> None:
+    assert run_check("get_biases_order", variants.reference_namespace()) is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        pytest.param(
+            variants.count_bias_parameters_with_count_params,
+            "count_bias_parameters(a model [Input(shape=(6,)), Dense(5), "
+            "Dense(3, use_bias=False), Dense(2)]): expected 7, got 58",
+            id="wrong-answer",
+        ),
+        pytest.param(
+            variants.not_implemented,
+            "count_bias_parameters raised NotImplementedError: replace this line "
+            "with your answer",
+            id="student-raised",
+        ),
+    ],
+)
+def test_run_check_shows_only_the_learner_message(
+    answer: Callable[..., Any], message: str
+) -> None:
+    namespace = with_answer("count_bias_parameters", answer)
+
+    with pytest.raises(AssertionError) as raised:
+        run_check("count_bias_parameters_total", namespace)
+
+    assert type(raised.value) is AssertionError
+    assert str(raised.value) == message
+    assert raised.value.__suppress_context__ and raised.value.__cause__ is None
+    frames = [entry.path for entry in raised.traceback]
+    assert not [path for path in frames if path.parent.name == "checks"], frames
+
+
+def test_run_check_names_the_known_grade_cells_for_an_unknown_one() -> None:
+    with pytest.raises(KeyError, match="no hidden check for grade cell 'bias_sizes'"):
+        run_check("bias_sizes", variants.reference_namespace())
