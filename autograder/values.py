@@ -102,10 +102,18 @@ def _encode(value: Any, blobs: list[bytes], depth: int) -> Any:
     if _is_keras_model(value):
         return _encode_model(value, blobs)
     if _is_tensor_like(value):
-        import keras
-
-        return _array_blob(keras.ops.convert_to_numpy(value), blobs)
+        return _array_blob(_tensor_to_numpy(value), blobs)
     return {"type": "unsupported", "type_name": type(value).__name__}
+
+
+def _tensor_to_numpy(value: Any) -> np.ndarray:
+    # keras.ops.convert_to_numpy goes through the variable's __array__, which
+    # lacks NumPy 2's copy keyword and warns; eager values know .numpy().
+    if callable(getattr(value, "numpy", None)):
+        return np.asarray(value.numpy())
+    import keras
+
+    return keras.ops.convert_to_numpy(value)
 
 
 def _is_keras_model(value: Any) -> bool:
