@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -47,9 +48,16 @@ def _decode_argument(data: Any, blobs: list[bytes]) -> Any:
 
 
 def perform(
-    namespace: dict[str, Any], request: dict[str, Any], blobs: list[bytes]
+    namespace: dict[str, Any],
+    request: dict[str, Any],
+    blobs: list[bytes],
+    after_call: Callable[[], None] = lambda: None,
 ) -> tuple[dict[str, Any], list[bytes]]:
-    """Calls the requested function from `namespace`; returns the reply."""
+    """Calls the requested function from `namespace`; returns the reply.
+
+    `after_call` runs as soon as the student function returns or raises, before
+    anything is encoded: the sandbox uses it to undo patches the call made.
+    """
     name = request["function"]
     function = namespace.get(name)
     if function is None:
@@ -64,7 +72,9 @@ def perform(
     try:
         result = function(*args, **kwargs)
     except Exception as error:  # noqa: BLE001 - any student error is reported
+        after_call()
         return raised(error), []
+    after_call()
 
     reply_blobs: list[bytes] = []
     reply = {"ok": True, "value": _encode_into(result, reply_blobs)}
@@ -74,6 +84,9 @@ def perform(
         for model in models:
             building.perturb_weights(model)
         reply["value_after_perturbing"] = _encode_into(result, reply_blobs)
+        reply["arguments_perturbed"] = [
+            _encode_into(model, reply_blobs) for model in models
+        ]
     return reply, reply_blobs
 
 

@@ -15,7 +15,7 @@ import socket
 import sys
 from typing import Any
 
-from autograder import calling, protocol
+from autograder import calling, integrity, protocol
 
 MAX_REQUEST_BYTES = 256 * 1024 * 1024
 
@@ -34,6 +34,7 @@ def serve(sock: socket.socket, isolation: dict[str, Any]) -> None:
     header, _ = _receive(sock, None, MAX_REQUEST_BYTES)
     _send(sock, {"event": "ready", "isolation": isolation}, [])
 
+    snapshot = integrity.Snapshot()
     namespace: dict[str, Any] = {
         "__name__": "__main__",
         "__builtins__": builtins,
@@ -43,6 +44,7 @@ def serve(sock: socket.socket, isolation: dict[str, Any]) -> None:
     for index, source in enumerate(header["cells"]):
         error = run_cell(namespace, index, source)
         _send(sock, {"event": "cell", "index": index, "error": error}, [])
+    snapshot.restore()
     _send(sock, {"event": "cells_done"}, [])
 
     while True:
@@ -51,10 +53,12 @@ def serve(sock: socket.socket, isolation: dict[str, Any]) -> None:
         except EOFError:
             return
         try:
-            reply, reply_blobs = _perform(namespace, request, blobs)
+            reply, reply_blobs = _perform(namespace, request, blobs, snapshot.restore)
         except KeyboardInterrupt:
+            snapshot.restore()
             reply, reply_blobs = calling.interrupted(request["function"]), []
         except BaseException as error:  # noqa: BLE001 - SystemExit from student code
+            snapshot.restore()
             reply, reply_blobs = calling.raised(error), []
         _send(sock, reply, reply_blobs)
 

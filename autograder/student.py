@@ -43,11 +43,14 @@ class Call:
     right after the call. `value_after_perturbing` is the return value read
     again after one was added to every weight of those models: a result that
     still matches `value` holds copies, not live variables.
+    `arguments_perturbed` shows those models after the change, so a check can
+    confirm that the change really happened.
     """
 
     value: Any
     arguments_after: list[values.ModelReport]
     value_after_perturbing: Any = None
+    arguments_perturbed: list[values.ModelReport] | None = None
 
 
 class Student:
@@ -90,19 +93,27 @@ def decode_reply(function: str, reply: Any, blobs: list[bytes]) -> Call:
     if reply.get("ok") is not True:
         raise _error_from(function, reply.get("error"))
     try:
-        after = [
-            values.decode(tree, blobs) for tree in reply.get("arguments_after", [])
-        ]
+        after = _decode_models(reply.get("arguments_after", []), blobs)
         value = values.decode(reply.get("value"), blobs)
         perturbed = reply.get("value_after_perturbing")
         if perturbed is not None:
             perturbed = values.decode(perturbed, blobs)
+        models_perturbed = reply.get("arguments_perturbed")
+        if models_perturbed is not None:
+            models_perturbed = _decode_models(models_perturbed, blobs)
     except values.MalformedValue as error:
         message = f"{function} returned data that cannot be read: {error}"
         raise ProcessEnded(message) from None
-    if not all(isinstance(model, values.ModelReport) for model in after):
-        raise ProcessEnded(f"{function}: the student process misreported its models")
-    return Call(value, after, perturbed)
+    return Call(value, after, perturbed, models_perturbed)
+
+
+def _decode_models(trees: Any, blobs: list[bytes]) -> list[values.ModelReport]:
+    if not isinstance(trees, list):
+        raise values.MalformedValue("the models passed in were not reported as a list")
+    models = [values.decode(tree, blobs) for tree in trees]
+    if not all(isinstance(model, values.ModelReport) for model in models):
+        raise values.MalformedValue("a model passed in was reported as something else")
+    return models
 
 
 def _error_from(function: str, error: Any) -> StudentError:

@@ -35,7 +35,7 @@ def warm_up() -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
     for name in WARM_MODULES:
         __import__(name)
-    from autograder import building, calling, child, values  # noqa: F401
+    from autograder import building, calling, child, integrity, values  # noqa: F401
 
 
 def serve(control: socket.socket) -> None:
