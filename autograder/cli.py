@@ -14,6 +14,13 @@ from autograder.run import PROJECT_ROOT, RunError, grade_all
 SAMPLES = PROJECT_ROOT / "autograder" / "samples" / "submitted"
 
 
+def size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autograder",
@@ -40,10 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     limits.add_argument("--cell-timeout", type=float, help="seconds per cell")
     limits.add_argument("--call-timeout", type=float, help="seconds per function call")
-    limits.add_argument("--memory", type=parse_size, help="memory, e.g. 2G")
+    limits.add_argument("--memory", type=size, help="memory, e.g. 2G")
     limits.add_argument("--processes", type=int, help="processes at once")
-    limits.add_argument("--output-size", type=parse_size, help="bytes per written file")
-    limits.add_argument("--disk", type=parse_size, help="bytes of files written in all")
+    limits.add_argument("--output-size", type=size, help="bytes per written file")
+    limits.add_argument("--disk", type=size, help="bytes of files written in all")
     return parser
 
 
