@@ -88,7 +88,7 @@ def train_and_compare(
 
 
 def fit_line(
-    x: np.ndarray, y: np.ndarray, epochs: int = 100, use_bias: bool = True
+    x: np.ndarray, y: np.ndarray, use_bias: bool = True, epochs: int = 100
 ) -> keras.Sequential:
     model = keras.Sequential(
         [keras.Input(shape=(1,)), keras.layers.Dense(1, use_bias=use_bias)]
@@ -96,7 +96,11 @@ def fit_line(
     model.compile(
         optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mean_squared_error"
     )
-    model.fit(x, y, epochs=epochs, batch_size=len(x), verbose=0)
+    # One full-batch step per epoch; train_on_batch skips the per-epoch set-up
+    # of fit, which costs far more than the step itself on 50 points.
+    inputs, targets = np.reshape(x, (-1, 1)), np.reshape(y, (-1, 1))
+    for _ in range(epochs):
+        model.train_on_batch(inputs, targets)
     return model
 
 
@@ -117,6 +121,45 @@ REFERENCE: dict[str, Callable[..., Any]] = {
 def reference_namespace() -> dict[str, Any]:
     """Returns the globals of a notebook that answers every function correctly."""
     return dict(REFERENCE)
+
+
+# --- other correct answers --------------------------------------------------
+
+
+def get_biases_from_layer_weights(model: keras.Model) -> list[np.ndarray]:
+    return [
+        layer.get_weights()[1]
+        for layer in model.layers
+        if getattr(layer, "use_bias", False)
+    ]
+
+
+def count_bias_parameters_as_numpy_integer(model: keras.Model) -> np.integer:
+    return np.sum([np.prod(bias.shape) for bias in get_biases(model)], dtype="int64")
+
+
+def initial_bias_from_the_initializer(initializer: Any, units: int = 4) -> np.ndarray:
+    values = keras.initializers.get(initializer)(shape=(units,))
+    return keras.ops.convert_to_numpy(values)
+
+
+def train_and_compare_with_get_weights(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, epochs: int = 5
+) -> list[list[np.ndarray]]:
+    before = get_biases_from_layer_weights(model)
+    model.fit(x, y, epochs=epochs, batch_size=4, verbose=0)
+    return [before, get_biases_from_layer_weights(model)]
+
+
+def fit_line_with_fit(
+    x: np.ndarray, y: np.ndarray, use_bias: bool = True, epochs: int = 100
+) -> keras.Sequential:
+    model = keras.Sequential(
+        [keras.Input(shape=(1,)), keras.layers.Dense(1, use_bias=use_bias)]
+    )
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.1), loss="mse")
+    model.fit(x, y, epochs=epochs, batch_size=len(x), verbose=0)
+    return model
 
 
 # --- mistakes ---------------------------------------------------------------
@@ -275,21 +318,26 @@ def train_and_compare_unfreezing(
 
 
 def fit_line_always_with_bias(
-    x: np.ndarray, y: np.ndarray, epochs: int = 100, use_bias: bool = True
+    x: np.ndarray, y: np.ndarray, use_bias: bool = True, epochs: int = 100
 ) -> keras.Sequential:
-    return fit_line(x, y, epochs, use_bias=True)
+    return fit_line(x, y, True, epochs)
 
 
 def fit_line_never_with_bias(
-    x: np.ndarray, y: np.ndarray, epochs: int = 100, use_bias: bool = True
+    x: np.ndarray, y: np.ndarray, use_bias: bool = True, epochs: int = 100
 ) -> keras.Sequential:
-    return fit_line(x, y, epochs, use_bias=False)
+    return fit_line(x, y, False, epochs)
 
 
-def fit_line_barely_trained(
-    x: np.ndarray, y: np.ndarray, epochs: int = 100, use_bias: bool = True
+def fit_line_never_trained(
+    x: np.ndarray, y: np.ndarray, use_bias: bool = True, epochs: int = 100
 ) -> keras.Sequential:
-    return fit_line(x, y, 2, use_bias)
+    return keras.Sequential(
+        [
+            keras.Input(shape=(1,)),
+            keras.layers.Dense(1, use_bias=use_bias, kernel_initializer="zeros"),
+        ]
+    )
 
 
 def not_implemented(*args: Any, **kwargs: Any) -> Any:

@@ -84,6 +84,32 @@ def test_reference_answers_pass(grade_id: str) -> None:
     CHECKS[grade_id](InProcessStudent(variants.reference_namespace()))
 
 
+OTHER_CORRECT_ANSWERS = [
+    pytest.param("get_biases", variants.get_biases_from_layer_weights, id="get_biases"),
+    pytest.param(
+        "count_bias_parameters",
+        variants.count_bias_parameters_as_numpy_integer,
+        id="count_bias_parameters-numpy-integer",
+    ),
+    pytest.param(
+        "initial_bias",
+        variants.initial_bias_from_the_initializer,
+        id="initial_bias-called-directly",
+    ),
+    pytest.param(
+        "train_and_compare",
+        variants.train_and_compare_with_get_weights,
+        id="train_and_compare-lists-and-mini-batches",
+    ),
+    pytest.param("fit_line", variants.fit_line_with_fit, id="fit_line-fit-with-adam"),
+]
+
+
+@pytest.mark.parametrize(("function", "answer"), OTHER_CORRECT_ANSWERS)
+def test_other_correct_answers_pass(function: str, answer: Callable[..., Any]) -> None:
+    assert failures_of(with_answer(function, answer), function) == {}
+
+
 MISTAKES = [
     pytest.param(
         "build_model",
@@ -231,6 +257,17 @@ MISTAKES = [
             "layer without a bias"
         },
         id="fit_line-always-adds-bias",
+    ),
+    pytest.param(
+        "fit_line",
+        variants.fit_line_never_trained,
+        {
+            "fit_line_intercept": "fit_line(x, y): intercept (the Dense bias): "
+            "expected about 1.70 (within 0.15), got 0.00",
+            "fit_line_origin": "fit_line(x, y, use_bias=False): slope (the Dense "
+            "kernel): expected about",
+        },
+        id="fit_line-never-trains",
     ),
     pytest.param(
         "fit_line",

@@ -58,6 +58,11 @@ def test_convolution_and_classifier_shapes(student: Any) -> None:
 def test_convolution_bias_options(student: Any) -> None:
     what, model = _call(student, **ARGUMENTS, use_bias=False)
     expect_no_bias(f"{what}: Conv2D layer", model.layers[0])
+    expect_shape(
+        f"{what}: Dense bias (the output layer keeps its bias)",
+        model.layers[2].bias,
+        (4,),
+    )
 
     what, model = _call(student, **ARGUMENTS, bias_initializer="ones")
     convolution, _, dense = model.layers
