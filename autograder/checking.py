@@ -62,6 +62,8 @@ def fail(message: str) -> None:
 
 def describe(value: Any) -> str:
     """Returns a short learner-facing description of a returned value."""
+    if isinstance(value, values.FromTensor):
+        return f"a tensor of type {value.type_name} with shape {value.shape}"
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape}"
     if isinstance(value, values.ModelReport):

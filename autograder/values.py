@@ -42,6 +42,17 @@ class Unsupported:
         return f"an object of type {self.type_name}"
 
 
+class FromTensor(np.ndarray):
+    """An array that the student's function returned as a tensor or variable.
+
+    It behaves as the array it holds, so checks that only need the numbers
+    accept it; `type_name` ("Variable", "EagerTensor", ...) lets a check that
+    asks for NumPy arrays say what it received instead.
+    """
+
+    type_name: str = "tensor"
+
+
 @dataclass
 class LayerReport:
     """What the student's process reported about one Keras layer."""
@@ -82,11 +93,16 @@ def encode(value: Any) -> tuple[Any, list[bytes]]:
     return _encode(value, blobs, 0), blobs
 
 
-def _array_blob(array: np.ndarray, blobs: list[bytes]) -> dict[str, Any]:
+def _array_blob(
+    array: np.ndarray, blobs: list[bytes], source: str | None = None
+) -> dict[str, Any]:
     buffer = io.BytesIO()
     np.save(buffer, np.array(array, copy=True), allow_pickle=False)
     blobs.append(buffer.getvalue())
-    return {"type": "array", "blob": len(blobs) - 1}
+    tree: dict[str, Any] = {"type": "array", "blob": len(blobs) - 1}
+    if source is not None:
+        tree["source"] = source
+    return tree
 
 
 def _encode(value: Any, blobs: list[bytes], depth: int) -> Any:
@@ -102,7 +118,7 @@ def _encode(value: Any, blobs: list[bytes], depth: int) -> Any:
     if _is_keras_model(value):
         return _encode_model(value, blobs)
     if _is_tensor_like(value):
-        return _array_blob(_tensor_to_numpy(value), blobs)
+        return _array_blob(_tensor_to_numpy(value), blobs, type(value).__name__)
     return {"type": "unsupported", "type_name": type(value).__name__}
 
 
@@ -213,6 +229,10 @@ def decode_array(tree: Any, blobs: list[bytes]) -> np.ndarray:
         raise MalformedValue(f"array of unsupported dtype {array.dtype}")
     if array.size > MAX_ARRAY_ELEMENTS:
         raise MalformedValue(f"array of {array.size} elements is too large")
+    source = tree.get("source")
+    if isinstance(source, str):
+        array = array.view(FromTensor)
+        array.type_name = source[:100]
     return array
 
 

@@ -237,6 +237,14 @@ def get_biases_as_variables(model: keras.Model) -> list[Any]:
     ]
 
 
+def get_biases_as_tensors(model: keras.Model) -> list[Any]:
+    return [
+        keras.ops.copy(layer.bias)
+        for layer in model.layers
+        if getattr(layer, "bias", None) is not None
+    ]
+
+
 def count_bias_parameters_with_count_params(model: keras.Model) -> int:
     return model.count_params()
 
@@ -247,6 +255,12 @@ def count_bias_parameters_as_float(model: keras.Model) -> float:
 
 def initial_bias_ignoring_initializer(initializer: Any, units: int = 4) -> np.ndarray:
     return initial_bias("zeros", units)
+
+
+def initial_bias_as_variable(initializer: Any, units: int = 4) -> Any:
+    layer = keras.layers.Dense(units, bias_initializer=initializer)
+    layer.build((None, 1))
+    return layer.bias
 
 
 def initial_bias_with_glorot_uniform(initializer: Any, units: int = 4) -> np.ndarray:

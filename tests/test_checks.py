@@ -172,6 +172,15 @@ MISTAKES = [
         id="get_biases-returns-variables",
     ),
     pytest.param(
+        "get_biases",
+        variants.get_biases_as_tensors,
+        {
+            "get_biases_copies": "item 0: expected a NumPy array, got a tensor of "
+            "type EagerTensor with shape (3,); convert it with .numpy()"
+        },
+        id="get_biases-returns-tensors",
+    ),
+    pytest.param(
         "count_bias_parameters",
         variants.count_bias_parameters_with_count_params,
         {"count_bias_parameters_total": "expected 7, got 58"},
@@ -192,6 +201,15 @@ MISTAKES = [
             "initial_bias_random": "expected random values, got 12 copies of 0.0",
         },
         id="initial_bias-ignores-initializer",
+    ),
+    pytest.param(
+        "initial_bias",
+        variants.initial_bias_as_variable,
+        dict.fromkeys(
+            ("initial_bias_constant", "initial_bias_random"),
+            "expected a NumPy array, got a tensor of type Variable with shape",
+        ),
+        id="initial_bias-returns-variable",
     ),
     pytest.param(
         "initial_bias",

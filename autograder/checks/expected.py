@@ -134,7 +134,12 @@ def expect_no_bias(what: str, layer: values.LayerReport) -> None:
 
 
 def expect_array(what: str, value: Any) -> np.ndarray:
-    """Returns `value` if it is a NumPy array, else fails."""
+    """Returns `value` if it is a NumPy array, not a tensor or variable."""
+    if isinstance(value, values.FromTensor):
+        fail(
+            f"{what}: expected a NumPy array, got {describe(value)}; "
+            "convert it with .numpy()"
+        )
     if not isinstance(value, np.ndarray):
         fail(f"{what}: expected a NumPy array, got {describe(value)}")
     return value

@@ -12,7 +12,12 @@ import numpy as np
 
 from autograder import specs
 from autograder.checking import expect_arrays, expect_close, fail, grade
-from autograder.checks.expected import bias_layer_names, reference_biases, show_call
+from autograder.checks.expected import (
+    bias_layer_names,
+    expect_array,
+    reference_biases,
+    show_call,
+)
 
 # A layer without bias sits between two with one: reading every second array
 # of get_weights() picks up the kernel that follows it instead.
@@ -43,12 +48,8 @@ def test_returned_biases_do_not_follow_later_weight_changes(student: Any) -> Non
     what = show_call("get_biases", SMALL_DENSE)
     call = student.watch("get_biases", SMALL_DENSE)
     returned = expect_arrays(what, call.value, 2)
-    for position, (array, bias) in enumerate(
-        zip(returned, reference_biases(SMALL_DENSE), strict=True)
-    ):
-        expect_close(f"{what}: item {position}", array, bias)
-
     reread = expect_arrays(f"{what}, read again", call.value_after_perturbing, 2)
+
     for position, (array, again) in enumerate(zip(returned, reread, strict=True)):
         if not np.array_equal(array, again):
             fail(
@@ -56,3 +57,8 @@ def test_returned_biases_do_not_follow_later_weight_changes(student: Any) -> Non
                 "changed after the call; return NumPy copies of the biases, "
                 "not the layers' variables"
             )
+    for position, (array, bias) in enumerate(
+        zip(returned, reference_biases(SMALL_DENSE), strict=True)
+    ):
+        expect_array(f"{what}: item {position}", array)
+        expect_close(f"{what}: item {position}", array, bias)
