@@ -78,6 +78,10 @@ def test_check_name_keeps_its_grade_id_secret(grade_id: str) -> None:
     marks = [mark for mark in CHECKS[grade_id].pytestmark if mark.name == "grade"]
     assert [mark.kwargs["grade_id"] for mark in marks] == [grade_id]
 
+    function = CHECKS[grade_id].__module__.rsplit(".", 1)[-1].removeprefix("test_")
+    description = marks[0].kwargs["description"]
+    assert description.startswith(f"{function}: "), description
+
 
 @pytest.mark.parametrize("grade_id", sorted(GRADE_IDS))
 def test_reference_answers_pass(grade_id: str) -> None:

@@ -49,6 +49,9 @@ def bias_layer_names(model: specs.Model) -> list[str]:
 
 # --- learner-facing wording -------------------------------------------------
 
+# Layer arguments a learner usually writes without their names.
+POSITIONAL = ("units", "filters", "kernel_size")
+
 
 def show_argument(value: Any) -> str:
     """Returns an argument as a message shows it, close to the learner's Python."""
@@ -67,16 +70,9 @@ def show_model(model: specs.Model) -> str:
     """Returns a one-line description of a reference model's layers."""
     parts = [f"Input(shape={tuple(model.input_shape)})"]
     for layer in model.layers:
-        arguments = [repr(item) for key, item in layer.kwargs.items() if key == "units"]
-        arguments += [
-            repr(item)
+        arguments = [
+            repr(item) if key in POSITIONAL else f"{key}={item!r}"
             for key, item in layer.kwargs.items()
-            if key in ("filters", "kernel_size")
-        ]
-        arguments += [
-            f"{key}={item!r}"
-            for key, item in layer.kwargs.items()
-            if key not in ("units", "filters", "kernel_size")
         ]
         if not layer.trainable:
             arguments.append("trainable=False")
