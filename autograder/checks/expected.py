@@ -2,7 +2,7 @@
 
 The checks never ask the student's process what a reference model started
 with: `specs.reference_weights` gives the same numbers on both sides, so the
-expected biases and counts are computed here with NumPy alone. The helpers
+expected biases and counts are computed here with NumPy alone. The functions
 below also hold the expectations about model structure that several checks
 share, so every check words a wrong structure the same way.
 """
