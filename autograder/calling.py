@@ -30,6 +30,8 @@ def encode_request(
             np.save(buffer, value, allow_pickle=False)
             blobs.append(buffer.getvalue())
             return {"spec": "array", "blob": len(blobs) - 1}
+        if isinstance(value, tuple):
+            return {"spec": "tuple", "items": [encode_argument(item) for item in value]}
         return specs.to_json(value)
 
     request = {
@@ -44,6 +46,8 @@ def encode_request(
 def _decode_argument(data: Any, blobs: list[bytes]) -> Any:
     if isinstance(data, dict) and data.get("spec") == "array":
         return np.load(io.BytesIO(blobs[data["blob"]]), allow_pickle=False)
+    if isinstance(data, dict) and data.get("spec") == "tuple":
+        return tuple(_decode_argument(item, blobs) for item in data["items"])
     return building.build_argument(specs.from_json(data))
 
 
@@ -66,9 +70,9 @@ def perform(
         kind = type(function).__name__
         return _error("missing", f"{name} is a {kind}, not a function"), []
 
+    seed_everything(request["seed"])
     args = [_decode_argument(value, blobs) for value in request["args"]]
     kwargs = {key: _decode_argument(v, blobs) for key, v in request["kwargs"].items()}
-    seed_everything(request["seed"])
     try:
         result = function(*args, **kwargs)
     except Exception as error:  # noqa: BLE001 - any student error is reported
