@@ -50,6 +50,24 @@ class StudentResult:
     isolation: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
+    def isolation_warnings(self) -> list[str]:
+        """Returns how this submission ran with less than full isolation, if it did."""
+        warnings = []
+        for notebook, isolation in self.isolation.items():
+            level = isolation.get("level")
+            if level != "full":
+                warnings.append(
+                    f"{notebook} ran with isolation {level!r}: without root, the "
+                    "grader could not create every namespace (see README, Security)"
+                )
+            if isolation.get("control_groups") is False:
+                warnings.append(
+                    f"{notebook} ran without control groups: memory and process "
+                    "limits were rlimits only"
+                )
+            warnings += [f"{notebook}: {note}" for note in isolation.get("notes", [])]
+        return warnings
+
     @property
     def score(self) -> float:
         return sum(outcome.score for outcome in self.outcomes)

@@ -57,6 +57,7 @@ def to_gradescope(result: StudentResult, setup_fingerprint: str) -> dict[str, An
             "problems": result.problems,
             "cell_errors": result.cell_errors,
             "isolation": result.isolation,
+            "isolation_warnings": result.isolation_warnings(),
             "seconds": round(result.seconds, 3),
         },
     }

@@ -203,6 +203,10 @@ def _record(
         logger.error("could not grade %s: %r; run again to retry", student_id, error)
         summary.failed.append(student_id)
         return
+    for warning in result.isolation_warnings():
+        if warning not in summary.warnings:
+            logger.warning("weaker isolation: %s", warning)
+            summary.warnings.append(warning)
     data = results.save(out_dir, result, setup)
     page = feedback.render(data, assignment.name)
     results.write_atomically(out_dir / student_id / "feedback.html", page)

@@ -103,7 +103,11 @@ class SandboxedStudent(Student):
             if ready.get("event") == "setup_error":
                 logger.error("%s: the sandbox failed to start:\n%s", self.name, ready)
                 raise ProcessEnded("the grader could not start your notebook's process")
-            self.report.isolation = ready.get("isolation", {})
+            isolation = ready.get("isolation")
+            self.report.isolation = (
+                dict(isolation) if isinstance(isolation, dict) else {}
+            )
+            self.report.isolation["control_groups"] = self.group is not None
             self._run_cells()
         except (LimitReached, ProcessEnded) as error:
             self.report.stopped = str(error)
