@@ -45,3 +45,11 @@ lint: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache
+
+# --- the assignment: release and answer key, derived from source/ -------------
+
+release: $(STAMP)
+	$(PY) -m autograder.authoring.release
+
+solutions: $(STAMP)
+	$(PY) -m autograder.authoring.solutions
