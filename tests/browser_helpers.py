@@ -145,6 +145,7 @@ def lab_command(port: int, token: str, root_dir: Path) -> list[str]:
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--LabApp.news_url=None",
         "--LabApp.extension_manager=readonly",
+        "--LanguageServerManager.autodetect=False",
         *(["--allow-root"] if os.geteuid() == 0 else []),
     ]
 
