@@ -177,3 +177,10 @@ course-export: $(STAMP)
 
 samples: $(STAMP)
 	$(PY) -m autograder.samples.build
+
+# --- sample submissions, derived from release/ and autograder/samples/students/ -
+
+.PHONY: samples
+
+samples: $(STAMP)
+	$(PY) -m autograder.samples.build
