@@ -89,3 +89,10 @@ lab-instructor: $(STAMP)
 	echo "Instructor JupyterLab on the course root (formgrader: Nbgrader > Formgrader):"; \
 	echo "  http://127.0.0.1:$(LAB_PORT)/lab?token=$$token"; \
 	exec $(VENV)/bin/jupyter-lab $(LAB_FLAGS) --ServerApp.root_dir=. --IdentityProvider.token=$$token
+
+# --- sample submissions, derived from release/ and autograder/samples/students/ -
+
+.PHONY: samples
+
+samples: $(STAMP)
+	$(PY) -m autograder.samples.build
