@@ -96,3 +96,13 @@ lab-instructor: $(STAMP)
 
 samples: $(STAMP)
 	$(PY) -m autograder.samples.build
+
+# --- speed and memory against nbgrader autograde --------------------------------
+# The default N=60 takes some 15 to 20 minutes on 2 cores, most of it nbgrader
+# starting a kernel and importing TensorFlow per notebook; `make bench N=10`
+# gives a first reading in about 4.
+
+N ?= 60
+
+bench: $(STAMP)
+	$(PY) -m autograder.bench --copies $(N) $(if $(JOBS),--jobs $(JOBS))
