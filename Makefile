@@ -90,6 +90,90 @@ lab-instructor: $(STAMP)
 	echo "  http://127.0.0.1:$(LAB_PORT)/lab?token=$$token"; \
 	exec $(VENV)/bin/jupyter-lab $(LAB_FLAGS) --ServerApp.root_dir=. --IdentityProvider.token=$$token
 
+# --- the course flow with nbgrader, on one machine ---------------------------
+# A course folder and an exchange folder stand in for a JupyterHub server's:
+# nbgrader releases, collects and sends feedback; the kit grades in place of
+# `nbgrader autograde` and writes its scores into nbgrader's gradebook.
+#
+#   make course-release                  source/ -> course folder -> exchange
+#   make course-submit STUDENT=ada ANSWERS=solutions/keras_bias
+#                                        fetch and submit as a student here
+#   make course-collect                  exchange -> course folder submitted/
+#   make course-grade                    the kit grades; scores to the gradebook
+#   make course-feedback                 generate_feedback, release_feedback
+#   make course-fetch-feedback STUDENT=ada
+#   make course-export                   nbgrader export -> course folder grades.csv
+
+COURSE_DIR ?= build/course
+EXCHANGE_DIR ?= build/exchange
+STUDENTS_DIR ?= build/students
+COURSE_ID ?= keras_bias_course
+STUDENT ?=
+ANSWERS ?=
+
+COURSE_PATH = $(abspath $(COURSE_DIR))
+EXCHANGE_PATH = $(abspath $(EXCHANGE_DIR))
+STUDENT_PATH = $(abspath $(STUDENTS_DIR))/$(STUDENT)
+# nbgrader starts `alembic` by name, so the environment's scripts go first.
+NBGRADER = PATH="$(abspath $(VENV))/bin:$$PATH" $(abspath $(VENV))/bin/nbgrader
+# A student has no course folder: the exchange and course come as options, and
+# each student keeps the submission cache fetch_feedback reads in their folder.
+STUDENT_FLAGS = --course=$(COURSE_ID) --Exchange.root=$(EXCHANGE_PATH) \
+	--Exchange.cache=$(STUDENT_PATH)/.nbgrader_cache
+NEED_STUDENT = @test -n "$(STUDENT)" || { echo "make $@: give STUDENT=<student_id>, e.g. make $@ STUDENT=ada"; exit 2; }
+
+.PHONY: course-release course-submit course-collect course-grade course-feedback \
+	course-fetch-feedback course-export
+
+# The course folder gets its own copy of source/, so later edits here change
+# neither the released assignment nor its grading. The exchange must be
+# writable by every student (nbgrader's documented ugo+rwx).
+course-release: $(STAMP)
+	mkdir -p $(COURSE_DIR)/source $(EXCHANGE_DIR)
+	chmod ugo+rwx $(EXCHANGE_DIR)
+	rm -rf $(COURSE_DIR)/source/keras_bias
+	cp -R source/keras_bias $(COURSE_DIR)/source/
+	printf '%s\n' \
+	  '# The keras_bias course; make course-release writes this file.' \
+	  'c = get_config()  # noqa: F821' \
+	  'c.CourseDirectory.course_id = "$(COURSE_ID)"' \
+	  'c.Exchange.root = "$(EXCHANGE_PATH)"' \
+	  '# Feedback pages show student output; keep scripts out of them.' \
+	  'c.HTMLExporter.sanitize_html = True' \
+	  > $(COURSE_DIR)/nbgrader_config.py
+	cd $(COURSE_DIR) && $(NBGRADER) generate_assignment keras_bias --force
+	cd $(COURSE_DIR) && $(NBGRADER) release_assignment keras_bias --force
+
+course-submit: $(STAMP)
+	$(NEED_STUDENT)
+	mkdir -p $(STUDENT_PATH)
+	cd $(STUDENT_PATH) && { test -d keras_bias || $(NBGRADER) fetch_assignment keras_bias $(STUDENT_FLAGS); }
+	$(if $(ANSWERS),cp $(ANSWERS)/*.ipynb $(STUDENT_PATH)/keras_bias/)
+	cd $(STUDENT_PATH) && $(NBGRADER) submit keras_bias $(STUDENT_FLAGS) --student=$(STUDENT)
+
+# On one machine every submission belongs to one account, so collect warns
+# that its owner is not the student id; on a server with an account per
+# student that warning is what catches a submission under someone else's id.
+course-collect: $(STAMP)
+	cd $(COURSE_DIR) && $(NBGRADER) collect keras_bias --update
+
+course-grade: $(STAMP)
+	$(PY) -m autograder grade $(COURSE_DIR)/submitted --out $(COURSE_DIR)/results \
+	  --source $(COURSE_DIR)/source $(if $(JOBS),--jobs $(JOBS))
+	$(PY) -m autograder to-gradebook $(COURSE_DIR)/results --course-dir $(COURSE_DIR)
+
+course-feedback: $(STAMP)
+	cd $(COURSE_DIR) && $(NBGRADER) generate_feedback keras_bias --force
+	cd $(COURSE_DIR) && $(NBGRADER) release_feedback keras_bias
+
+course-fetch-feedback: $(STAMP)
+	$(NEED_STUDENT)
+	cd $(STUDENT_PATH) && $(NBGRADER) fetch_feedback keras_bias $(STUDENT_FLAGS) --student=$(STUDENT)
+
+course-export: $(STAMP)
+	cd $(COURSE_DIR) && $(NBGRADER) export --to grades.csv
+	@echo "nbgrader's totals: $(COURSE_DIR)/grades.csv; the kit's: $(COURSE_DIR)/results/grades.csv"
+
 # --- sample submissions, derived from release/ and autograder/samples/students/ -
 
 .PHONY: samples

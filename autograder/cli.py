@@ -51,6 +51,19 @@ def build_parser() -> argparse.ArgumentParser:
     limits.add_argument("--processes", type=int, help="processes at once")
     limits.add_argument("--output-size", type=size, help="bytes per written file")
     limits.add_argument("--disk", type=size, help="bytes of files written in all")
+    hand_over = commands.add_parser(
+        "to-gradebook",
+        help="put a grading run's scores into the course's nbgrader gradebook",
+    )
+    hand_over.add_argument("results", type=Path, help="the --out folder of `grade`")
+    hand_over.add_argument(
+        "--course-dir",
+        type=Path,
+        default=Path("."),
+        help="nbgrader course folder with its nbgrader_config.py (default: here)",
+    )
+    hand_over.add_argument("--assignment", default="keras_bias")
+    hand_over.add_argument("--quiet", action="store_true", help="warnings only")
     return parser
 
 
@@ -60,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.WARNING if arguments.quiet else logging.INFO,
         format="%(levelname)s: %(message)s",
     )
+    if arguments.command == "to-gradebook":
+        return to_gradebook(arguments)
     if arguments.jobs is not None and arguments.jobs < 1:
         print(f"error: --jobs must be 1 or more; got {arguments.jobs}", file=sys.stderr)
         return 2
@@ -95,6 +110,17 @@ def main(argv: list[str] | None = None) -> int:
         f"\n{len(summary.graded)} graded, {len(summary.skipped)} already graded, "
         f"{len(summary.failed)} failed to grade. Results in {out}"
     )
+    return 0
+
+
+def to_gradebook(arguments: argparse.Namespace) -> int:
+    from autograder.gradebook import GradebookError, hand_over
+
+    try:
+        print(hand_over(arguments.results, arguments.course_dir, arguments.assignment))
+    except GradebookError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
