@@ -125,7 +125,13 @@ def _error_from(function: str, error: Any) -> StudentError:
         return FunctionMissing(message)
     if kind == "raised":
         exception = str(error.get("exception", "Exception"))[:100]
-        return FunctionRaised(f"{function} raised {exception}: {message}")
+        if exception == "NotImplementedError" and not message:
+            return FunctionRaised(
+                f"{function} raised NotImplementedError: it is still the stub; "
+                "replace `raise NotImplementedError()` with your code"
+            )
+        detail = f": {message}" if message else ""
+        return FunctionRaised(f"{function} raised {exception}{detail}")
     if kind == "limit":
         return LimitReached(message)
     return ProcessEnded(message or f"{function}: the student process stopped")

@@ -20,9 +20,14 @@ from grading_helpers import (
 )
 
 
+# Enough students to kill a run halfway, and every kind of outcome: a correct
+# answer, a common mistake, a truncated notebook, a missing one, an untouched one.
+STUDENTS = ["ada", "dara", "ivo", "jules", "noor"]
+
+
 @pytest.fixture(scope="module")
 def submitted(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_submissions(None, tmp_path_factory.mktemp("run") / "submitted")
+    return copy_submissions(STUDENTS, tmp_path_factory.mktemp("run") / "submitted")
 
 
 def student_ids(submitted: Path) -> list[str]:
