@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 def pick_samples(folder: Path | None, staging: Path) -> tuple[list[Path], str]:
     """Returns the sample student folders and a phrase that says where from."""
     if folder is not None:
-        samples = bench_course.find_samples(folder, ASSIGNMENT)
+        samples = bench_course.find_samples(folder.resolve(), ASSIGNMENT)
         if not samples:
             raise FileNotFoundError(
                 f"no sample submissions in {folder}; expected "

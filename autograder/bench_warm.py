@@ -150,10 +150,10 @@ def measure(
                     1,
                     mp_context=get_context("spawn"),
                     initializer=_start,
-                    initargs=(source_dir, assignment_name, workdir),
+                    initargs=(source_dir.resolve(), assignment_name, workdir),
                 )
             try:
-                seconds = pool.submit(time_sample, sample, budget).result()
+                seconds = pool.submit(time_sample, sample.resolve(), budget).result()
             except BrokenProcessPool:
                 pool.shutdown(wait=False)
                 pool = None
