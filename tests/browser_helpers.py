@@ -8,6 +8,7 @@ the same thing on a laptop, in CI, or on a machine with no network at all.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import socket
@@ -20,10 +21,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import psutil
 
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page, Route
+
+logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "build" / "test-artifacts" / "browser"
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -82,7 +88,7 @@ class RequestGuard:
 
     refused: list[str] = field(default_factory=list)
 
-    def handle(self, route) -> None:  # noqa: ANN001 - playwright's Route
+    def handle(self, route: Route) -> None:
         url = route.request.url
         parts = urlsplit(url)
         if parts.scheme in ("file", "data", "blob") or parts.hostname in LOOPBACK_HOSTS:
@@ -168,8 +174,10 @@ def running_lab(
             stderr=subprocess.STDOUT,
         )
     server = LabServer(process, port, token, root_dir, log_path)
+    started = time.monotonic()
     try:
         wait_until_serving(server, timeout)
+        logger.info("JupyterLab served after %.1f s", time.monotonic() - started)
         yield server
     finally:
         stop_with_children(process)
@@ -229,7 +237,9 @@ def stop_with_children(process: subprocess.Popen[bytes], grace: float = 20) -> N
 
 
 @contextmanager
-def chromium_context(profile_dir: Path) -> Iterator[tuple[object, RequestGuard]]:
+def chromium_context(
+    profile_dir: Path,
+) -> Iterator[tuple[BrowserContext, RequestGuard]]:
     """Yields a Playwright browser context on Debian's Chromium and its guard.
 
     Playwright's own browser downloads are never used: the test drives the
@@ -253,7 +263,7 @@ def chromium_context(profile_dir: Path) -> Iterator[tuple[object, RequestGuard]]
             context.close()
 
 
-def screenshot(page, name: str, full_page: bool = False) -> Path:  # noqa: ANN001
+def screenshot(page: Page, name: str, full_page: bool = False) -> Path:
     """Saves a PNG of the page under build/test-artifacts/browser/ and returns it."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 CELLS = f"{NOTEBOOK} .jp-Notebook .jp-Cell"
@@ -40,7 +44,7 @@ class Verdict:
     text: str
 
 
-def open_notebook(page, url: str, cell_count: int, timeout: float) -> None:  # noqa: ANN001
+def open_notebook(page: Page, url: str, cell_count: int, timeout: float) -> None:
     """Opens a notebook and returns once its cells are drawn and its kernel idles."""
     page.goto(url)
     page.wait_for_function(
@@ -50,13 +54,13 @@ def open_notebook(page, url: str, cell_count: int, timeout: float) -> None:  # n
     wait_for_idle_kernel(page, timeout)
 
 
-def wait_for_idle_kernel(page, timeout: float) -> None:  # noqa: ANN001
+def wait_for_idle_kernel(page: Page, timeout: float) -> None:
     page.locator(KERNEL_STATUS).filter(has_text="Kernel status: Idle").wait_for(
         timeout=timeout * 1000
     )
 
 
-def set_cell_source(page, index: int, source: str) -> None:  # noqa: ANN001
+def set_cell_source(page: Page, index: int, source: str) -> None:
     """Replaces a code cell's text the way a student pastes an answer.
 
     Typing key by key would take minutes and fight the editor's auto-indent;
@@ -71,7 +75,7 @@ def set_cell_source(page, index: int, source: str) -> None:  # noqa: ANN001
     page.keyboard.press("Escape")
 
 
-def run_all_cells(page, timeout: float) -> list[str]:  # noqa: ANN001
+def run_all_cells(page: Page, timeout: float) -> list[str]:
     """Clicks Run > Run All Cells, waits for the kernel, returns the prompts."""
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
@@ -80,12 +84,12 @@ def run_all_cells(page, timeout: float) -> list[str]:  # noqa: ANN001
     return code_cell_prompts(page)
 
 
-def code_cell_prompts(page) -> list[str]:  # noqa: ANN001
+def code_cell_prompts(page: Page) -> list[str]:
     prompts = page.locator(f"{NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt")
     return [text.strip() for text in prompts.all_text_contents()]
 
 
-def error_outputs(page) -> list[str]:  # noqa: ANN001
+def error_outputs(page: Page) -> list[str]:
     """Returns the text of every error (and stderr) output in the notebook."""
     outputs = page.locator(
         f"{NOTEBOOK} .jp-OutputArea-output"
@@ -94,7 +98,7 @@ def error_outputs(page) -> list[str]:  # noqa: ANN001
     return outputs.all_inner_texts()
 
 
-def save_notebook(page, timeout: float) -> None:  # noqa: ANN001
+def save_notebook(page: Page, timeout: float) -> None:
     """Saves with the keyboard shortcut and waits until the tab is clean."""
     page.locator(f"{NOTEBOOK} .jp-Notebook").focus()
     page.keyboard.press("ControlOrMeta+s")
@@ -103,7 +107,7 @@ def save_notebook(page, timeout: float) -> None:  # noqa: ANN001
     )
 
 
-def validate(page, timeout: float) -> Verdict:  # noqa: ANN001
+def validate(page: Page, timeout: float) -> Verdict:
     """Presses nbgrader's Validate button and reads the dialog it opens.
 
     The button saves the notebook, then the server runs a copy of it from
@@ -116,12 +120,12 @@ def validate(page, timeout: float) -> Verdict:  # noqa: ANN001
     return Verdict(classes=classes, text=message.inner_text())
 
 
-def close_dialog(page) -> None:  # noqa: ANN001
+def close_dialog(page: Page) -> None:
     page.locator(".jp-Dialog .jp-mod-accept").click()
     page.locator(".jp-Dialog").wait_for(state="detached")
 
 
-def figure_widths(page, timeout: float = 30) -> list[int]:  # noqa: ANN001
+def figure_widths(page: Page, timeout: float = 30) -> list[int]:
     """Returns the natural width of every image output, once each has loaded.
 
     The first figure is scrolled into view so that a screenshot shows it.

@@ -11,12 +11,15 @@ Screenshots of each step land in build/test-artifacts/browser/.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import lab_actions as lab_ui
 import pytest
@@ -30,7 +33,12 @@ from browser_helpers import (
 )
 from grading_helpers import ASSIGNMENT, ROOT, add_notebooks, load_results, run_grader
 
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
+
 pytestmark = pytest.mark.browser
+logger = logging.getLogger(__name__)
+Browser = tuple["BrowserContext", RequestGuard]
 
 NOTEBOOK = "1_initializing_bias.ipynb"
 OTHER_NOTEBOOK = "2_bias_in_training.ipynb"
@@ -73,10 +81,18 @@ def read_notebook(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+@contextmanager
+def step(name: str) -> Iterator[None]:
+    """Logs how long a step took, so a slow run shows where the time went."""
+    started = time.monotonic()
+    yield
+    logger.info("%s: %.1f s", name, time.monotonic() - started)
+
+
 @pytest.fixture(scope="module")
 def browser(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[Any, RequestGuard]]:
+) -> Iterator[Browser]:
     """Debian's Chromium under Playwright; skipped off CI when it is missing."""
     try:
         import playwright.sync_api  # noqa: F401
@@ -92,7 +108,7 @@ def browser(
         yield opened
 
 
-def unavailable(reason: str) -> None:
+def unavailable(reason: str) -> NoReturn:
     """Skips on a developer's machine; fails in CI, where the browser must run."""
     if os.environ.get("CI"):
         pytest.fail(reason)
@@ -100,9 +116,7 @@ def unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def lab_story(
-    browser: tuple[Any, RequestGuard], tmp_path_factory: pytest.TempPathFactory
-) -> LabStory:
+def lab_story(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> LabStory:
     """Plays the student's part in JupyterLab and records what the page showed."""
     context, _guard = browser
     workspace = tmp_path_factory.mktemp("lab")
@@ -113,28 +127,33 @@ def lab_story(
 
     with running_lab(course, workspace / "jupyter") as lab:
         page = context.new_page()
-        lab_ui.open_notebook(
-            page, lab.url(f"lab/tree/{NOTEBOOK}"), len(release["cells"]), STEP_TIMEOUT
-        )
+        with step("open the notebook"):
+            url = lab.url(f"lab/tree/{NOTEBOOK}")
+            lab_ui.open_notebook(page, url, len(release["cells"]), STEP_TIMEOUT)
         screenshot(page, "01-notebook-open")
 
-        verdict_before = lab_ui.validate(page, VALIDATE_TIMEOUT)
+        with step("validate before answering"):
+            verdict_before = lab_ui.validate(page, VALIDATE_TIMEOUT)
         screenshot(page, "02-validate-before-answers")
         lab_ui.close_dialog(page)
 
-        for index, metadata in nbgrader_cells(release):
-            if metadata.get("solution"):
-                lab_ui.set_cell_source(page, index, answers[metadata["grade_id"]])
+        with step("paste the answers"):
+            for index, metadata in nbgrader_cells(release):
+                if metadata.get("solution"):
+                    lab_ui.set_cell_source(page, index, answers[metadata["grade_id"]])
         screenshot(page, "03-answers-pasted")
 
-        prompts = lab_ui.run_all_cells(page, STEP_TIMEOUT)
+        with step("run all cells"):
+            prompts = lab_ui.run_all_cells(page, STEP_TIMEOUT)
         errors = lab_ui.error_outputs(page)
         figure_widths = lab_ui.figure_widths(page)
         screenshot(page, "04-all-cells-run")
-        lab_ui.save_notebook(page, STEP_TIMEOUT)
+        with step("save"):
+            lab_ui.save_notebook(page, STEP_TIMEOUT)
         saved = read_notebook(course / NOTEBOOK)
 
-        verdict_after = lab_ui.validate(page, VALIDATE_TIMEOUT)
+        with step("validate after answering"):
+            verdict_after = lab_ui.validate(page, VALIDATE_TIMEOUT)
         screenshot(page, "05-validate-after-answers")
         lab_ui.close_dialog(page)
         page.close()
@@ -170,9 +189,7 @@ def test_saved_notebook_holds_the_answer_key(lab_story: LabStory) -> None:
     assert solution_sources(lab_story.saved) == answers
 
 
-def test_validate_passes_once_answered(
-    lab_story: LabStory, browser: tuple[Any, RequestGuard]
-) -> None:
+def test_validate_passes_once_answered(lab_story: LabStory, browser: Browser) -> None:
     verdict = lab_story.verdict_after
 
     assert "validation-success" in verdict.classes, verdict
@@ -181,7 +198,7 @@ def test_validate_passes_once_answered(
 
 
 def test_graded_feedback_and_report_render(
-    lab_story: LabStory, browser: tuple[Any, RequestGuard], tmp_path: Path
+    lab_story: LabStory, browser: Browser, tmp_path: Path
 ) -> None:
     submitted, out = tmp_path / "submitted", tmp_path / "out"
     untouched = {
@@ -189,7 +206,8 @@ def test_graded_feedback_and_report_render(
     }
     add_notebooks(submitted, "ada", {**untouched, NOTEBOOK: lab_story.saved})
     add_notebooks(submitted, "bob", untouched)
-    run_grader(submitted, out, "--quiet", timeout=600)
+    with step("grade two submissions"):
+        run_grader(submitted, out, "--quiet", timeout=600)
     results = load_results(out, "ada")
     graded_here = {
         metadata["grade_id"]
@@ -212,12 +230,21 @@ def test_graded_feedback_and_report_render(
     screenshot(page, "07-class-report", full_page=True)
     page.close()
 
-    assert checks and all(t["status"] == "passed" for t in checks), checks
-    points = sum(t["max_score"] for t in checks)
-    assert results["score"] == points
-    assert score == f"Score: {points:g} of {results['max_score']:g} points"
-    assert passed_rows == len(checks)
-    assert summary == f"2 students, mean score {points / 2:.1f}."
+    # The pages show what results.json holds ...
+    bob = load_results(out, "bob")
+    passed = sum(t["status"] == "passed" for t in results["tests"])
+    assert score == f"Score: {results['score']:g} of {results['max_score']:g} points"
+    assert passed_rows == passed
+    mean = (results["score"] + bob["score"]) / 2
+    assert summary == f"2 students, mean score {mean:.1f}."
     assert sorted(name for name, _ in images) == ["distribution", "pass-rates"]
     assert all(width > 0 for _, width in images), images
+    # ... and the notebook saved in JupyterLab earned every point of its checks.
+    assert checks, f"results.json holds no check of a grade cell of {NOTEBOOK}"
+    failed = [f"{t['name']}: {t['output']}" for t in checks if t["status"] != "passed"]
+    assert failed == [], (
+        f"the notebook JupyterLab saved failed checks: {failed}; "
+        f"problems: {results['extra_data'].get('problems')}"
+    )
+    assert results["score"] == sum(t["max_score"] for t in checks)
     assert browser[1].refused == [], "a page asked for another host"
