@@ -175,7 +175,7 @@ def test_run_all_cells_runs_every_code_cell_without_error(lab_story: LabStory) -
     release = read_notebook(RELEASE / NOTEBOOK)
     code_cells = sum(cell["cell_type"] == "code" for cell in release["cells"])
 
-    assert lab_story.errors == [], "a cell wrote an error:\n" + "\n".join(
+    assert lab_story.errors == [], "a cell raised or wrote to stderr:\n" + "\n".join(
         lab_story.errors
     )
     assert lab_story.prompts == [f"[{n}]:" for n in range(1, code_cells + 1)]
