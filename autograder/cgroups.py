@@ -85,6 +85,8 @@ class ControlGroup:
         for directory in self.directories:
             try:
                 directory.rmdir()
+            except FileNotFoundError:
+                pass  # already removed: closing twice is harmless
             except OSError as error:
                 logger.warning(
                     "could not remove control group %s: %s", directory, error

@@ -32,9 +32,9 @@ def serve(sock: socket.socket, isolation: dict[str, Any]) -> None:
     """Runs the cells the grader sends, then answers its calls until it hangs up."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     header, _ = _receive(sock, None, MAX_REQUEST_BYTES)
+    snapshot = integrity.Snapshot()
     _send(sock, {"event": "ready", "isolation": isolation}, [])
 
-    snapshot = integrity.Snapshot()
     namespace: dict[str, Any] = {
         "__name__": "__main__",
         "__builtins__": builtins,

@@ -24,6 +24,7 @@ import ctypes
 import os
 import resource
 import signal
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,26 +108,61 @@ def _mount(
     )
 
 
-def confine_file_system(hidden: list[str], limits: Limits) -> list[str]:
-    """Builds the student's view of the file system; returns what it skipped."""
+def confine_file_system(
+    hidden: list[str], limits: Limits, keep: list[str]
+) -> list[str]:
+    """Builds the student's view of the file system; returns what it skipped.
+
+    `keep` lists folders the process needs to go on importing (the Python
+    installation, the virtual environment, this package): they stay readable
+    even where they lie under a hidden folder or under /tmp, which is replaced
+    by the student's scratch space.
+    """
     skipped = []
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    for path in hidden:
-        if not os.path.exists(path):
-            continue
-        try:
-            if os.path.isdir(path):
-                _mount(
-                    "tmpfs",
-                    path,
-                    "tmpfs",
-                    MS_RDONLY | MS_NOSUID | MS_NODEV,
-                    "size=4k,mode=555",
-                )
-            else:
-                _mount("/dev/null", path, None, MS_BIND)
-        except SandboxError as error:
-            skipped.append(f"could not hide {path}: {error.strerror}")
+    kept = {path: os.open(path, os.O_PATH) for path in keep if os.path.isdir(path)}
+    try:
+        for path in hidden:
+            if not os.path.exists(path):
+                continue
+            try:
+                if os.path.isdir(path):
+                    _mount(
+                        "tmpfs",
+                        path,
+                        "tmpfs",
+                        MS_NOSUID | MS_NODEV,
+                        "size=64k,mode=555",
+                    )
+                    _expose_kept(path, kept)
+                else:
+                    _mount("/dev/null", path, None, MS_BIND)
+            except SandboxError as error:
+                skipped.append(f"could not hide {path}: {error.strerror}")
+        _remount_read_only(skipped)
+        scratch = f"size={limits.file_bytes},nr_inodes={limits.files},mode=1777"
+        _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, scratch)
+        _expose_kept("/tmp", kept, read_only=True)
+    finally:
+        for handle in kept.values():
+            os.close(handle)
+    if os.path.isdir("/dev/shm"):
+        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=1777")
+    return skipped
+
+
+def runtime_paths() -> list[str]:
+    """Returns the folders a warm process still imports from: Python, the venv, us."""
+    import sysconfig
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, package}
+    paths.update(sysconfig.get_paths().values())
+    return sorted({os.path.realpath(path) for path in paths if os.path.isdir(path)})
+
+
+def _remount_read_only(skipped: list[str]) -> None:
+    """Mounts a fresh /proc, then makes every mount read-only."""
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     for mount_point, options in _mount_points():
         if mount_point == "/proc" or mount_point.startswith("/proc/"):
@@ -137,11 +173,17 @@ def confine_file_system(hidden: list[str], limits: Limits) -> list[str]:
             _mount(None, mount_point, None, flags)
         except SandboxError as error:
             skipped.append(f"could not make {mount_point} read-only: {error.strerror}")
-    scratch = f"size={limits.file_bytes},nr_inodes={limits.files},mode=1777"
-    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, scratch)
-    if os.path.isdir("/dev/shm"):
-        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=1777")
-    return skipped
+
+
+def _expose_kept(covered: str, kept: dict[str, int], read_only: bool = False) -> None:
+    """Binds back the kept folders that the mount at `covered` just hid."""
+    prefix = covered.rstrip("/") + "/"
+    for path, handle in kept.items():
+        if path.startswith(prefix):
+            os.makedirs(path, exist_ok=True)
+            _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
+            if read_only:
+                _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
 
 
 def _mount_points() -> list[tuple[str, set[str]]]:

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograder import cgroups, protocol
+from autograder import cgroups, protocol, sandbox
 from autograder.limits import GIB, Limits
 from autograder.student import LimitReached, ProcessEnded, Student
 from autograder.zygote_client import Zygote
@@ -92,6 +92,7 @@ class SandboxedStudent(Student):
             ]
         request = {
             "hidden": self.hidden,
+            "keep": sandbox.runtime_paths(),
             "limits": self.limits.describe(),
             "cgroup": group,
         }
@@ -100,9 +101,7 @@ class SandboxedStudent(Student):
         protocol.send_message(self.sock, {"cells": cells, "seed": self.seed}, [])
         try:
             ready = self._receive(time.monotonic() + START_SECONDS, "starting")
-            if ready.get("event") == "setup_error":
-                logger.error("%s: the sandbox failed to start:\n%s", self.name, ready)
-                raise ProcessEnded("the grader could not start your notebook's process")
+            self._refuse_setup_error(ready)
             isolation = ready.get("isolation")
             self.report.isolation = (
                 dict(isolation) if isinstance(isolation, dict) else {}
@@ -112,9 +111,19 @@ class SandboxedStudent(Student):
         except (LimitReached, ProcessEnded) as error:
             self.report.stopped = str(error)
 
+    def _refuse_setup_error(self, message: dict[str, Any]) -> None:
+        """Stops on a sandbox that failed to start, which is not the student's fault."""
+        if message.get("event") == "setup_error":
+            logger.error("%s: the sandbox failed to start:\n%s", self.name, message)
+            raise ProcessEnded(
+                "the grader could not start the process for this notebook; "
+                "your instructor has been told"
+            )
+
     def _run_cells(self) -> None:
         for label, _ in self.cells:
             message = self._wait(self.limits.cell_seconds, f"{label}", "per-cell")
+            self._refuse_setup_error(message)
             error = message.get("error")
             if isinstance(error, dict):
                 self.report.cell_errors.append(

@@ -100,7 +100,9 @@ def _student(
         limits = Limits(**request["limits"])
         notes = []
         if level != "none":
-            notes += sandbox.confine_file_system(request["hidden"], limits)
+            notes += sandbox.confine_file_system(
+                request["hidden"], limits, request.get("keep", [])
+            )
             os.chdir("/tmp")
         sandbox.apply_rlimits(limits, with_memory=not request.get("cgroup"))
         if level == "full":
