@@ -46,6 +46,8 @@ class Submission:
         import hashlib
 
         digest = hashlib.sha256()
+        if self.folder.is_symlink():
+            return digest.hexdigest()
         for name in sorted(self.notebooks):
             path = self.folder / name
             digest.update(name.encode())
@@ -83,11 +85,22 @@ def discover(
 
 def read_submission(student_dir: Path, assignment: Assignment) -> Submission:
     folder = student_dir / assignment.name
+    if folder.is_symlink():
+        # A link could lead to any notebook on the grading machine, such as the
+        # answer key; nothing behind it is read.
+        link = f"{assignment.name} in submitted/{student_dir.name} is a symbolic link"
+        plans = {
+            name: NotebookPlan(
+                name, problem=f"{name} was not read: {link}; submit the folder itself"
+            )
+            for name in assignment.notebooks
+        }
+        return Submission(student_dir.name, folder, plans)
     plans = {}
     for name, source in assignment.notebooks.items():
         plans[name] = plan_notebook(folder, name, source, assignment)
     submission = Submission(student_dir.name, folder, plans)
-    if not folder.is_dir() or folder.is_symlink():
+    if not folder.is_dir():
         found = (
             sorted(p.name for p in student_dir.iterdir())
             if student_dir.is_dir()
@@ -164,14 +177,24 @@ def check_assignment(
 ) -> str | None:
     """Returns a message if the notebook belongs to another assignment."""
     ids = {nbgrader_metadata(cell).get("grade_id") for cell in cells} - {None}
-    if not ids or ids & source.all_ids:
+    others = {
+        other_name: other.all_ids
+        for other_name, other in assignment.notebooks.items()
+        if other_name != name
+    }
+    # Cells such as "intro" or "imports" may sit in every notebook of the
+    # assignment; only the others tell which notebook this is.
+    shared = set().union(*others.values())
+    if not ids or ids & (source.all_ids - shared):
         return None
-    for other_name, other in assignment.notebooks.items():
-        if other_name != name and ids & other.all_ids:
+    for other_name, other_ids in others.items():
+        if ids & (other_ids - source.all_ids):
             return (
                 f"{name} holds the cells of {other_name}; rename the files so each "
                 "notebook has its own name"
             )
+    if ids & source.all_ids:
+        return None
     shown = ", ".join(sorted(str(i) for i in ids)[:5])
     return (
         f"{name} is from another assignment: none of its nbgrader cells "
