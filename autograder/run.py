@@ -27,6 +27,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 JOB_OVERHEAD_BYTES = 1 * GIB
 # What the student process may see of the project: the grading runtime only.
 VISIBLE_IN_PROJECT = {".venv", "autograder", "pyproject.toml"}
+# Files of the whole class in the output folder, beside one folder per student.
+GRADES_FILE = "grades.csv"
+REPORT_FILE = "report.html"
 
 
 class RunError(ValueError):
@@ -95,6 +98,7 @@ def grade_all(
         submissions, warnings = discover(submissions_dir, assignment)
     except ValueError as error:
         raise RunError(str(error)) from None
+    submissions = _without_output_names(submissions, warnings)
     summary = RunSummary(warnings=warnings)
     for warning in warnings:
         logger.warning("%s", warning)
@@ -129,11 +133,31 @@ def grade_all(
             todo, assignment, limits, hidden, jobs, out_dir, setup, summary, progress
         )
 
-    reports.write_grades_csv(out_dir / "grades.csv", summary.rows, assignment.functions)
+    reports.write_grades_csv(out_dir / GRADES_FILE, summary.rows, assignment.functions)
     summary.table = reports.format_table(summary.rows, assignment.functions)
     page = class_report.render(summary.rows, assignment.name, summary.table)
-    results.write_atomically(out_dir / "report.html", page)
+    results.write_atomically(out_dir / REPORT_FILE, page)
     return summary
+
+
+def _without_output_names(
+    submissions: list[Submission], warnings: list[str]
+) -> list[Submission]:
+    """Drops students whose folder for results would take a class file's name.
+
+    A student folder named grades.csv would become a folder of that name in the
+    output, and writing the class's grades.csv would then fail for everyone.
+    """
+    kept = []
+    for submission in submissions:
+        if submission.student_id in (GRADES_FILE, REPORT_FILE):
+            warnings.append(
+                f"skipped {submission.student_id!r}: the grader writes a file of that "
+                "name in the output folder; rename the student's folder"
+            )
+        else:
+            kept.append(submission)
+    return kept
 
 
 def _check_coverage(assignment: Assignment) -> None:
