@@ -57,7 +57,17 @@ class ControlGroup:
                 return (
                     int(counts.get("oom_kill", 0)) > 0 or int(counts.get("max", 0)) > 0
                 )
-            return int((self.memory_dir / "memory.failcnt").read_text()) > 0
+            # With swap accounting the memory+swap counter is charged first,
+            # so a group at its limit may fail there and never in memory.failcnt.
+            counters = ("memory.failcnt", "memory.memsw.failcnt")
+            failures = sum(
+                int((self.memory_dir / name).read_text())
+                for name in counters
+                if (self.memory_dir / name).exists()
+            )
+            control = (self.memory_dir / "memory.oom_control").read_text().split()
+            kills = dict(zip(control[::2], control[1::2], strict=False)).get("oom_kill")
+            return failures > 0 or int(kills or 0) > 0
         except (OSError, ValueError):
             return False
 

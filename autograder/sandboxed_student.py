@@ -70,6 +70,8 @@ class SandboxedStudent(Student):
         self.sock = None
         self.group: cgroups.ControlGroup | None = None
         self.started = False
+        self.closed = False
+        self.process_limit_seen = False
 
     # --- life cycle -------------------------------------------------------
 
@@ -126,6 +128,7 @@ class SandboxedStudent(Student):
             self._refuse_setup_error(message)
             error = message.get("error")
             if isinstance(error, dict):
+                self._note_process_limit(error)
                 self.report.cell_errors.append(
                     CellError(
                         label,
@@ -137,7 +140,10 @@ class SandboxedStudent(Student):
         self._receive(self.deadline, "finishing its cells")
 
     def close(self) -> None:
-        """Kills the student process and everything it started."""
+        """Kills the student process and everything it started; idempotent."""
+        if self.closed:
+            return
+        self.closed = True
         if self.pid is not None:
             try:
                 os.kill(self.pid, signal.SIGKILL)
@@ -161,7 +167,10 @@ class SandboxedStudent(Student):
             protocol.send_message(self.sock, request, blobs)
         except OSError:
             raise self._ended(function) from None
-        return self._wait_reply(function)
+        reply, reply_blobs = self._wait_reply(function)
+        if isinstance(reply.get("error"), dict):
+            self._note_process_limit(reply["error"])
+        return reply, reply_blobs
 
     def _wait_reply(self, function: str) -> tuple[dict[str, Any], list[bytes]]:
         deadline = min(time.monotonic() + self.limits.call_seconds, self.deadline)
@@ -219,7 +228,8 @@ class SandboxedStudent(Student):
                 return header, blobs
             except (protocol.Timeout, EOFError, OSError, protocol.ProtocolError):
                 pass
-        self._stop(self._time_message(what, kind))
+        # Code that cannot get memory or start a thread may hang rather than die.
+        self._stop(self._resource_limit(what) or self._time_message(what, kind))
         raise LimitReached(self.report.stopped)
 
     def _time_message(self, what: str, kind: str) -> str:
@@ -230,16 +240,37 @@ class SandboxedStudent(Student):
         }[kind]
         return f"{what} ran past the {kind} time limit of {seconds:g} s"
 
+    def _resource_limit(self, what: str) -> str | None:
+        """Returns the message for the memory or process limit hit, if one was."""
+        if self.group is None:
+            return None
+        if self.group.memory_limit_hit():
+            gib = self.limits.memory_bytes / GIB
+            return f"{what} ran past the memory limit of {gib:g} GiB"
+        if self.group.process_limit_hit():
+            return f"{what} ran past the limit of {self.limits.processes} processes"
+        return None
+
+    def _note_process_limit(self, error: dict[str, Any]) -> None:
+        """Adds the process limit to the first error raised after it was hit.
+
+        A fork that the limit refuses raises an OSError whose own message
+        ("Resource temporarily unavailable") does not say which limit it was.
+        """
+        if self.process_limit_seen or self.group is None:
+            return
+        if self.group.process_limit_hit():
+            self.process_limit_seen = True
+            error["message"] = (
+                f"{error.get('message', '')} (the notebook reached its limit of "
+                f"{self.limits.processes} processes)"
+            )
+
     def _ended(self, what: str) -> LimitReached | ProcessEnded:
         """Returns the error for a process that died while running `what`."""
-        if self.group is not None and self.group.memory_limit_hit():
-            gib = self.limits.memory_bytes / GIB
-            self._stop(f"{what} ran past the memory limit of {gib:g} GiB")
-            return LimitReached(self.report.stopped)
-        if self.group is not None and self.group.process_limit_hit():
-            self._stop(
-                f"{what} ran past the limit of {self.limits.processes} processes"
-            )
+        reason = self._resource_limit(what)
+        if reason is not None:
+            self._stop(reason)
             return LimitReached(self.report.stopped)
         self._stop(
             f"the notebook's process ended while {what} was running (for example "
