@@ -11,6 +11,9 @@ after the fork:
   submissions and the results are covered by empty read-only mounts, every
   other mount is made read-only, and a size-limited tmpfs at /tmp is the only
   writable place;
+- a /dev of its own with the harmless character devices only: the process
+  keeps user id 0, which owns the disk devices, so the machine's /dev would
+  let it read the checks from the raw disk, under every mount;
 - no capabilities and `no_new_privs`, so nothing can be mounted back;
 - rlimits on file size, open files and core dumps.
 
@@ -48,6 +51,14 @@ PR_SET_PDEATHSIG = 1
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
 MOUNT_FLAG_NAMES = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC}
+MNT_DETACH = 2
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+DEVICE_LINKS = {
+    "fd": "/proc/self/fd",
+    "stdin": "/proc/self/fd/0",
+    "stdout": "/proc/self/fd/1",
+    "stderr": "/proc/self/fd/2",
+}
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -140,6 +151,10 @@ def confine_file_system(
             except SandboxError as error:
                 skipped.append(f"could not hide {path}: {error.strerror}")
         _remount_read_only(skipped)
+        try:
+            _replace_dev()
+        except (SandboxError, OSError) as error:
+            skipped.append(f"could not replace /dev: {error}")
         scratch = f"size={limits.file_bytes},nr_inodes={limits.files},mode=1777"
         _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, scratch)
         _expose_kept("/tmp", kept, read_only=True)
@@ -184,6 +199,30 @@ def _expose_kept(covered: str, kept: dict[str, int], read_only: bool = False) ->
             _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
             if read_only:
                 _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+
+
+def _replace_dev() -> None:
+    """Mounts a /dev that holds only `DEVICES`, bound from the machine's /dev."""
+    handles = {
+        name: os.open(f"/dev/{name}", os.O_PATH)
+        for name in DEVICES
+        if os.path.exists(f"/dev/{name}")
+    }
+    _mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
+    try:
+        for name, handle in handles.items():
+            Path(f"/dev/{name}").touch()
+            _mount(f"/proc/self/fd/{handle}", f"/dev/{name}", None, MS_BIND)
+        for name, target in DEVICE_LINKS.items():
+            os.symlink(target, f"/dev/{name}")
+        os.mkdir("/dev/shm")
+        _mount(None, "/dev", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
+    except (SandboxError, OSError):
+        _libc.umount2(b"/dev", MNT_DETACH)  # back to the read-only machine /dev
+        raise
+    finally:
+        for handle in handles.values():
+            os.close(handle)
 
 
 def _mount_points() -> list[tuple[str, set[str]]]:

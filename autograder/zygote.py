@@ -23,10 +23,25 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from autograder import cgroups, sandbox
+from autograder import cgroups, sandbox, syscall_filter
 from autograder.limits import Limits
 
 WARM_MODULES = ("numpy", "tensorflow", "keras", "matplotlib", "matplotlib.pyplot")
+# What student code may read of the grader's environment: the settings of the
+# libraries it runs on. Anything else, such as a token the instructor has set,
+# could be raised in an exception and so printed on the student's feedback.
+LIBRARY_VARIABLES = ("PATH", "LANG", "TZ")
+LIBRARY_PREFIXES = (
+    "LC_",
+    "PYTHON",
+    "TF_",
+    "KERAS_",
+    "XLA_",
+    "CUDA_",
+    "OMP_",
+    "MKL_",
+    "MPL",
+)
 
 
 def warm_up() -> None:
@@ -107,7 +122,11 @@ def _student(
         sandbox.apply_rlimits(limits, with_memory=not request.get("cgroup"))
         if level == "full":
             sandbox.drop_privileges()
+        refused = syscall_filter.forbid_other_sockets()
+        if refused:
+            notes.append(refused)
         _quiet_standard_streams()
+        _keep_library_environment()
         os.environ.update(HOME="/tmp", TMPDIR="/tmp", MPLCONFIGDIR="/tmp/.matplotlib")
         from autograder import child
 
@@ -128,6 +147,12 @@ def _report_setup_error(student_socket: socket.socket, error: BaseException) -> 
         )
     except OSError:
         pass
+
+
+def _keep_library_environment() -> None:
+    for name in list(os.environ):
+        if name not in LIBRARY_VARIABLES and not name.startswith(LIBRARY_PREFIXES):
+            del os.environ[name]
 
 
 def _quiet_standard_streams() -> None:
