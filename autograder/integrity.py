@@ -30,7 +30,21 @@ HARNESS_MODULES = (
     "autograder.values",
 )
 NUMPY_SUBMODULES = ("random", "linalg", "fft", "lib", "ma", "polynomial")
-LIBRARY_MODULES = ("builtins", "numpy", "json", "io", "socket", "struct", "select")
+# np.save and json.dumps hand the work to these modules' functions, which a
+# cell could replace as easily as np.save itself.
+LIBRARY_MODULES = (
+    "builtins",
+    "numpy",
+    "numpy.lib.format",
+    "numpy.lib._format_impl",
+    "numpy.lib._npyio_impl",
+    "json",
+    "json.encoder",
+    "io",
+    "socket",
+    "struct",
+    "select",
+)
 
 
 def _keras_classes() -> list[type]:
@@ -71,9 +85,11 @@ class Snapshot:
         self.modules = {
             name: sys.modules[name] for name in names if name in sys.modules
         }
-        self.dicts: list[tuple[Any, dict[str, Any]]] = []
+        # A module's namespace is the same dict object for its whole life, so it
+        # is kept here and never looked up again through `vars`.
+        self.dicts: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for module in self.modules.values():
-            self.dicts.append((module, dict(vars(module))))
+            self.dicts.append((vars(module), dict(vars(module))))
         self.classes = [(klass, dict(vars(klass))) for klass in _keras_classes()]
         self.codes = [
             (function, function.__code__)
@@ -83,13 +99,20 @@ class Snapshot:
         ]
 
     def restore(self) -> None:
-        """Puts every recorded namespace back; returns nothing, raises nothing."""
+        """Puts every recorded namespace back; returns nothing, raises nothing.
+
+        Module namespaces come first, with dict operations only: until then a
+        patched `vars`, `setattr` or `isinstance`, or a patched function of this
+        module, would run in place of the real one.
+        """
+        for live, saved in self.dicts:
+            for name, value in saved.items():
+                if name not in live or live[name] is not value:
+                    live[name] = value
         for name, module in self.modules.items():
             sys.modules[name] = module
-        for module, saved in self.dicts:
-            _restore_mapping(module, saved, is_class=False)
         for klass, saved in self.classes:
-            _restore_mapping(klass, saved, is_class=True)
+            _restore_mapping(klass, saved)
         for function, code in self.codes:
             if function.__code__ is not code:
                 function.__code__ = code
@@ -110,27 +133,24 @@ def _functions(module: types.ModuleType) -> list[types.FunctionType]:
     return found
 
 
-def _restore_mapping(owner: Any, saved: dict[str, Any], is_class: bool) -> None:
-    """Restores changed names; on classes, also removes names added since.
+def _restore_mapping(owner: Any, saved: dict[str, Any]) -> None:
+    """Restores a class's changed names and removes the names added since.
 
-    Names added to a module are left alone: packages such as NumPy attach
-    submodules lazily, and removing one would break the next import of it.
-    Submodules a patch could shadow are loaded before the snapshot instead.
+    Names added to a module are left alone (see `Snapshot.restore`): packages
+    such as NumPy attach submodules lazily, and removing one would break the
+    next import of it. Submodules a patch could shadow are loaded before the
+    snapshot instead.
     """
     current = vars(owner)
-    if is_class:
-        for name in [name for name in current if name not in saved]:
-            try:
-                delattr(owner, name)
-            except (AttributeError, TypeError):
-                pass
+    for name in [name for name in current if name not in saved]:
+        try:
+            delattr(owner, name)
+        except (AttributeError, TypeError):
+            pass
     for name, value in saved.items():
         if current.get(name, _MISSING) is not value:
             try:
-                if is_class:
-                    setattr(owner, name, value)
-                else:
-                    current[name] = value
+                setattr(owner, name, value)
             except (AttributeError, TypeError):
                 pass
 
