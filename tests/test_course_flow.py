@@ -322,3 +322,115 @@ def test_nbgrader_autograde_gives_every_grade_cell_the_kit_score(
     # Shown with -rP: the cells nbgrader zeroed only for writing to stderr.
     for difference, cell_outputs in stderr_only.items():
         print(f"{difference} (stderr: {cell_outputs[0].get('text', '')!r:.160})")
+
+
+# --- to-gradebook on a hand-made gradebook: seconds, no kernels ----------------
+
+CELLS = {"build_model_shapes": 2.0, "get_biases_copies": 1.0}
+
+
+@pytest.fixture(scope="module")
+def small_gradebook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Returns a gradebook with one notebook of two grade cells, made once."""
+    from nbgrader.api import Gradebook
+
+    path = tmp_path_factory.mktemp("small_gradebook") / "gradebook.db"
+    # nbgrader starts `alembic` by name when it creates a gradebook.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(
+            "PATH", os.pathsep.join([str(NBGRADER.parent), os.environ["PATH"]])
+        )
+        with Gradebook(f"sqlite:///{path}", COURSE_ID) as gradebook:
+            gradebook.add_assignment(ASSIGNMENT)
+            gradebook.add_notebook("1_initializing_bias", ASSIGNMENT)
+            for name, points in CELLS.items():
+                gradebook.add_grade_cell(
+                    name,
+                    "1_initializing_bias",
+                    ASSIGNMENT,
+                    max_score=points,
+                    cell_type="code",
+                )
+    return path
+
+
+@pytest.fixture
+def small_course(small_gradebook: Path, tmp_path: Path) -> Path:
+    """Returns a course folder with its own copy of the small gradebook."""
+    shutil.copyfile(small_gradebook, tmp_path / "gradebook.db")
+    (tmp_path / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.course_id = {COURSE_ID!r}\n"
+    )
+    return tmp_path
+
+
+def results_for(scores: dict[str, tuple[float, float]]) -> dict[str, dict]:
+    """Returns one student's results.json data: grade_id -> (score, max_score)."""
+    tests = [
+        {"score": score, "max_score": points, "extra_data": {"grade_id": grade_id}}
+        for grade_id, (score, points) in scores.items()
+    ]
+    return {"ada": {"tests": tests}}
+
+
+@pytest.mark.parametrize(
+    "scores, message",
+    [
+        pytest.param(
+            {"build_model_shapes": (2.0, 3.0), "get_biases_copies": (1.0, 1.0)},
+            "build_model_shapes: the gradebook gives it 2 points, the results 3",
+            id="points-differ",
+        ),
+        pytest.param(
+            {"build_model_shapes": (2.0, 2.0)},
+            "ada: no score for the grade cells get_biases_copies",
+            id="cell-missing",
+        ),
+        pytest.param(
+            {
+                **{name: (0.0, p) for name, p in CELLS.items()},
+                "fit_line_origin": (0, 2),
+            },
+            "ada: the results score grade cell 'fit_line_origin', which the gradebook",
+            id="unknown-cell",
+        ),
+    ],
+)
+def test_to_gradebook_refuses_results_from_another_source(
+    small_course: Path, scores: dict, message: str
+) -> None:
+    from autograder.gradebook import GradebookError, course_settings, import_results
+
+    course = course_settings(small_course)
+    with pytest.raises(GradebookError, match=message):
+        import_results(results_for(scores), course, ASSIGNMENT)
+
+
+def test_to_gradebook_keeps_a_manual_score_and_flags_it(small_course: Path) -> None:
+    from nbgrader.api import Gradebook
+
+    from autograder.gradebook import course_settings, import_results
+
+    course = course_settings(small_course)
+    scores = {name: (points, points) for name, points in CELLS.items()}
+    assert import_results(results_for(scores), course, ASSIGNMENT) == 2
+    with Gradebook(course.db_url, COURSE_ID) as gradebook:
+        grade = gradebook.find_grade(
+            "build_model_shapes", "1_initializing_bias", ASSIGNMENT, "ada"
+        )
+        assert (grade.auto_score, grade.needs_manual_grade) == (2.0, False)
+        grade.manual_score = 1.5
+        gradebook.db.commit()
+
+    scores["build_model_shapes"] = (0.0, 2.0)
+    import_results(results_for(scores), course, ASSIGNMENT)
+    with Gradebook(course.db_url, COURSE_ID) as gradebook:
+        grade = gradebook.find_grade(
+            "build_model_shapes", "1_initializing_bias", ASSIGNMENT, "ada"
+        )
+        assert (grade.auto_score, grade.score, grade.needs_manual_grade) == (
+            0.0,
+            1.5,
+            True,
+        )
+        assert gradebook.find_submission(ASSIGNMENT, "ada").score == 2.5
