@@ -92,8 +92,13 @@ def import_results(
     written = 0
     with Gradebook(course.db_url, course.course_id) as gradebook:
         cells = graded_cells(gradebook, assignment, course.db_url)
-        for student_id, data in sorted(rows.items()):
-            scores = scores_by_grade_id(student_id, data, cells)
+        # Every student is checked before any is written, so a refusal leaves
+        # the gradebook as it was.
+        planned = {
+            student_id: scores_by_grade_id(student_id, data, cells)
+            for student_id, data in sorted(rows.items())
+        }
+        for student_id, scores in planned.items():
             timestamp = _timestamp(course, student_id, assignment)
             gradebook.update_or_create_student(student_id)
             extra = {"timestamp": timestamp} if timestamp else {}
