@@ -19,7 +19,6 @@ from grading_helpers import (
     run_grader,
 )
 
-
 # Enough students to kill a run halfway, and every kind of outcome: a correct
 # answer, a common mistake, a truncated notebook, a missing one, an untouched one.
 STUDENTS = ["ada", "dara", "ivo", "jules", "noor"]
