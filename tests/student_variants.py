@@ -147,7 +147,8 @@ def train_and_compare_with_get_weights(
     model: keras.Model, x: np.ndarray, y: np.ndarray, epochs: int = 5
 ) -> list[list[np.ndarray]]:
     before = get_biases_from_layer_weights(model)
-    model.fit(x, y, epochs=epochs, batch_size=4, verbose=0)
+    # One batch of all samples is what fit's default batch_size gives here too.
+    model.fit(x, y, epochs=epochs, batch_size=len(x), verbose=0)
     return [before, get_biases_from_layer_weights(model)]
 
 
@@ -318,6 +319,43 @@ def train_and_compare_without_training(
     model: keras.Model, x: np.ndarray, y: np.ndarray, epochs: int = 5
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return get_biases(model), get_biases(model)
+
+
+def train_and_compare_nudging_biases(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, epochs: int = 5
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    before = get_biases(model)
+    for layer in model.layers:
+        if getattr(layer, "bias", None) is not None and layer.trainable:
+            layer.bias.assign(layer.bias.numpy() + 0.01)
+    return before, get_biases(model)
+
+
+def train_and_compare_with_fixed_epochs(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, epochs: int = 5
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    before = get_biases(model)
+    model.fit(x, y, epochs=3, verbose=0)
+    return before, get_biases(model)
+
+
+def train_and_compare_in_mini_batches(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, epochs: int = 5
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    before = get_biases(model)
+    model.fit(x, y, epochs=epochs, batch_size=4, verbose=0)
+    return before, get_biases(model)
+
+
+def train_and_compare_training_a_copy(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, epochs: int = 5
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    copy.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mean_squared_error"
+    )
+    return train_and_compare(copy, x, y, epochs)
 
 
 def train_and_compare_unfreezing(

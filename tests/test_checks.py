@@ -7,14 +7,19 @@ tells the learner what was expected and what was received.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 import student_variants as variants
 
-from autograder import checking
+from autograder import checking, specs
+from autograder.building import build_model
 from autograder.checking import CheckFailed
+from autograder.checks import test_train_and_compare as train_checks
+from autograder.checks.training import trained_layer_weights
 from autograder.notebook import run_check
 from autograder.student import InProcessStudent, StudentError
 
@@ -108,7 +113,7 @@ OTHER_CORRECT_ANSWERS = [
     pytest.param(
         "train_and_compare",
         variants.train_and_compare_with_get_weights,
-        id="train_and_compare-lists-and-mini-batches",
+        id="train_and_compare-lists-and-full-batch",
     ),
     pytest.param("fit_line", variants.fit_line_with_fit, id="fit_line-fit-with-adam"),
 ]
@@ -269,6 +274,44 @@ MISTAKES = [
     ),
     pytest.param(
         "train_and_compare",
+        variants.train_and_compare_nudging_biases,
+        dict.fromkeys(
+            ("train_and_compare_snapshots", "train_and_compare_frozen"),
+            "after, the bias of layer 1 (Dense), does not match 2 epochs of "
+            "training with model.fit: expected [",
+        ),
+        id="train_and_compare-adds-to-biases-without-fit",
+    ),
+    pytest.param(
+        "train_and_compare",
+        variants.train_and_compare_with_fixed_epochs,
+        dict.fromkeys(
+            ("train_and_compare_snapshots", "train_and_compare_frozen"),
+            "does not match 2 epochs of training with model.fit: expected [",
+        ),
+        id="train_and_compare-ignores-epochs",
+    ),
+    pytest.param(
+        "train_and_compare",
+        variants.train_and_compare_in_mini_batches,
+        dict.fromkeys(
+            ("train_and_compare_snapshots", "train_and_compare_frozen"),
+            "; did you call model.fit(x, y, epochs=epochs, verbose=0)?",
+        ),
+        id="train_and_compare-mini-batches",
+    ),
+    pytest.param(
+        "train_and_compare",
+        variants.train_and_compare_training_a_copy,
+        dict.fromkeys(
+            ("train_and_compare_snapshots", "train_and_compare_frozen"),
+            "the model passed in does not hold the weights of 2 epochs of "
+            "model.fit: the kernel of layer 1 (Dense) should be [[",
+        ),
+        id="train_and_compare-trains-a-copy",
+    ),
+    pytest.param(
+        "train_and_compare",
         variants.train_and_compare_unfreezing,
         {
             "train_and_compare_frozen": "the bias of layer 2 (Dense) is frozen "
@@ -379,3 +422,73 @@ def test_run_check_shows_only_the_learner_message(
 def test_run_check_names_the_known_grade_cells_for_an_unknown_one() -> None:
     with pytest.raises(KeyError, match="no hidden check for grade cell 'bias_sizes'"):
         run_check("bias_sizes", variants.reference_namespace())
+
+
+# --- the NumPy replay of fit that train_and_compare checks rely on -----------
+
+
+def test_replay_of_one_step_matches_the_hand_computation() -> None:
+    # Reference weights: kernel [[0.05]], bias [0.10]. Prediction 0.05 * 2 + 0.1
+    # = 0.2; d(loss)/d(prediction) = 2 * (0.2 - 1) = -1.6; the kernel gradient is
+    # 2 * -1.6 = -3.2. With learning rate 0.1: kernel 0.37, bias 0.26.
+    line = specs.Model((1,), (specs.Dense(1),), compile_with=0.1)
+    x, y = np.array([[2.0]]), np.array([[1.0]])
+
+    [[kernel, bias]] = trained_layer_weights(line, x, y, epochs=1)
+
+    assert np.allclose(kernel, [[0.37]]) and np.allclose(bias, [0.26]), (kernel, bias)
+
+
+@pytest.mark.parametrize(
+    ("model", "outputs"),
+    [
+        pytest.param(train_checks.PLAIN, 1, id="no-bias-in-the-middle"),
+        pytest.param(train_checks.WITH_FROZEN, 2, id="frozen-middle-layer"),
+    ],
+)
+def test_replay_agrees_with_keras_fit(model: specs.Model, outputs: int) -> None:
+    x, y = train_checks.training_data(outputs)
+    keras_model = build_model(model)
+
+    keras_model.fit(x, y, epochs=train_checks.EPOCHS, verbose=0)
+
+    replayed = trained_layer_weights(model, x, y, train_checks.EPOCHS)
+    expected = [array for weights in replayed for array in weights]
+    fitted = keras_model.get_weights()
+    assert [array.shape for array in fitted] == [array.shape for array in expected]
+    for index, (actual, wanted) in enumerate(zip(fitted, expected, strict=True)):
+        assert np.allclose(actual, wanted, atol=1e-6, rtol=0), (index, actual, wanted)
+    moved = np.abs(fitted[-1] - specs.reference_weights(model)[-1]).max()
+    assert moved > 1e-2, f"the output bias barely moved ({moved}); the test is weak"
+
+
+@pytest.mark.parametrize(
+    ("model", "samples", "message"),
+    [
+        pytest.param(
+            specs.Model((3,), (specs.Dense(1),), compile_with=0.1),
+            33,
+            "at most 32 samples (one batch per epoch); received 33 and 33",
+            id="more-than-one-batch",
+        ),
+        pytest.param(
+            specs.Model((3,), (specs.Dense(1, activation="relu"),), compile_with=0.1),
+            8,
+            "linear Dense layers only; received activation='relu'",
+            id="relu",
+        ),
+        pytest.param(
+            specs.Model((3,), (specs.Dense(1),)),
+            8,
+            "received compile_with=None",
+            id="not-compiled",
+        ),
+    ],
+)
+def test_replay_refuses_what_it_cannot_compute_exactly(
+    model: specs.Model, samples: int, message: str
+) -> None:
+    x, y = np.zeros((samples, 3)), np.zeros((samples, 1))
+
+    with pytest.raises((ValueError, NotImplementedError), match=re.escape(message)):
+        trained_layer_weights(model, x, y, epochs=1)
