@@ -44,8 +44,10 @@ def serve(sock: socket.socket, isolation: dict[str, Any]) -> None:
     calling.seed_everything(int(header.get("seed", calling.DEFAULT_SEED)))
     for index, source in enumerate(header["cells"]):
         error = run_cell(namespace, index, source)
+        # A cell that broke `isinstance` or `json` for good would otherwise
+        # break the report of its own result, and every call after it.
+        restore()
         _send(sock, {"event": "cell", "index": index, "error": error}, [])
-    restore()
     _send(sock, {"event": "cells_done"}, [])
 
     while True:

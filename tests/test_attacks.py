@@ -132,10 +132,9 @@ EXPECTED = {
         ("get_biases",),
         (("get_biases_order", "expected shape (5,), got (1,)"),),
     ),
-    "builtins-in-cell": Expected(
-        NOTEBOOK_1,
-        (("initial_bias_constant", f"the notebook's {PROCESS_ENDED} cell"),),
-    ),
+    # Builtins are restored after every cell, so the patch breaks nothing: the
+    # otherwise correct notebook keeps all its points.
+    "builtins-in-cell": Expected(()),
     "rigged-eq": Expected(
         ("get_biases", "count_bias_parameters"),
         (
