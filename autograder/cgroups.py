@@ -140,3 +140,29 @@ def _create_v2(name: str, memory_bytes: int, processes: int) -> ControlGroup:
         swap.write_text("0")
     (directory / "pids.max").write_text(str(processes))
     return ControlGroup(directory, directory, version=2)
+
+
+def remove_stale() -> int:
+    """Removes empty groups left by graders that were killed; returns how many.
+
+    A group is named after the worker that made it, so one whose worker is gone
+    and that holds no process is safe to remove.
+    """
+    removed = 0
+    parents = [ROOT / GROUP, ROOT / "memory" / GROUP, ROOT / "pids" / GROUP]
+    for parent in parents:
+        if not parent.is_dir():
+            continue
+        for group in parent.iterdir():
+            worker = group.name.split("-", 1)[0]
+            if not group.is_dir() or not worker.isdigit():
+                continue
+            if Path(f"/proc/{worker}").exists():
+                continue
+            try:
+                if not (group / "cgroup.procs").read_text().split():
+                    group.rmdir()
+                    removed += 1
+            except OSError:
+                continue
+    return removed

@@ -11,7 +11,7 @@ import logging
 import os
 import signal
 
-from autograder import sandbox
+from autograder import cgroups, sandbox
 from autograder.checking import load_checks
 from autograder.grading import StudentResult, grade_submission
 from autograder.limits import Limits
@@ -32,6 +32,7 @@ def start(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent process handles Ctrl-C
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     load_checks()
+    cgroups.remove_stale()
     _state.update(assignment=assignment, limits=limits, hidden=hidden, zygote=Zygote())
 
 
