@@ -191,14 +191,27 @@ def _remount_read_only(skipped: list[str]) -> None:
 
 
 def _expose_kept(covered: str, kept: dict[str, int], read_only: bool = False) -> None:
-    """Binds back the kept folders that the mount at `covered` just hid."""
+    """Binds back the kept folders that the mount at `covered` just hid.
+
+    With `read_only` (the student's writable /tmp), the folders leading to a
+    kept one get a small tmpfs of their own, made read-only once the binds are
+    in place, so the student cannot write beside the grader's own files.
+    """
     prefix = covered.rstrip("/") + "/"
-    for path, handle in kept.items():
-        if path.startswith(prefix):
-            os.makedirs(path, exist_ok=True)
-            _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
-            if read_only:
-                _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+    inside = [path for path in kept if path.startswith(prefix)]
+    tops = sorted({prefix + path[len(prefix) :].split("/", 1)[0] for path in inside})
+    if read_only:
+        for top in tops:
+            os.makedirs(top, exist_ok=True)
+            _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
+    for path in inside:
+        os.makedirs(path, exist_ok=True)
+        _mount(f"/proc/self/fd/{kept[path]}", path, None, MS_BIND | MS_REC)
+        if read_only:
+            _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+    if read_only:
+        for top in tops:
+            _mount(None, top, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
 def _replace_dev() -> None:
