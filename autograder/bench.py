@@ -80,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
         figures = run(arguments, samples[: arguments.copies], origin, workdir)
+    except RuntimeError as error:
+        print(
+            f"error: {error}; run again with --keep to read the logs", file=sys.stderr
+        )
+        return 1
     finally:
         if arguments.keep:
             logger.info("course and logs kept in %s", workdir)
@@ -141,7 +146,7 @@ def run(
     figures = Figures(copies=arguments.copies, samples=samples, origin=origin)
     figures.sample_of = course.sample_of
 
-    logger.info("timing the student code of %d samples in a warm process", len(samples))
+    logger.info("timing the student code of each sample in a warm process")
     budget = Limits().submission_seconds
     scratch = workdir / "warm"
     scratch.mkdir()
@@ -201,10 +206,10 @@ def grade_with_nbgrader(
 
 def _jobs_from_log(log: Path, jobs: int | None) -> str:
     if jobs is not None:
-        return f"{jobs} jobs"
+        return f"{jobs} job" if jobs == 1 else f"{jobs} jobs"
     for line in log.read_text(errors="replace").splitlines():
         if " submissions with " in line and line.rstrip().endswith(" jobs"):
-            return line.rsplit(" with ", 1)[1].strip() + " (its default)"
+            return "its default " + line.rsplit(" with ", 1)[1].strip()
     return "its default jobs"
 
 

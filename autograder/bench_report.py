@@ -56,7 +56,7 @@ def report_lines(figures: Figures) -> list[str]:
     lines = [
         machine_line(),
         f"submissions: {figures.copies}, copied round-robin from "
-        f"{len(figures.samples)} samples ({names}) of {figures.origin}",
+        f"{_count(len(figures.samples), 'sample')} ({names}) of {figures.origin}",
     ]
     lines.append(
         _run_line(f"kit (python -m autograder grade, {kit.jobs})", kit, figures)
@@ -196,6 +196,10 @@ def _one_per_sample(student_ids: list[str], sample_of: dict[str, str]) -> list[s
     for sid in student_ids:
         seen.setdefault(sample_of[sid], sid)
     return list(seen.values())
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _verdict(met: bool) -> str:

@@ -14,12 +14,12 @@ NUMBER = r"\d+(\.\d+)?"
 # Each figure line of the report, as a pattern its value must match.
 FIGURE_LINES = {
     "machine": rf"^machine: \d+ cores \(.+\), {NUMBER} GiB memory, load average ",
-    "submissions": r"^submissions: 2, copied round-robin from 1 samples \(key\) of ",
+    "submissions": r"^submissions: 2, copied round-robin from 1 sample \(blank\) of ",
     "kit": rf"^kit \(python -m autograder grade, 2 jobs\): 2 graded, 0 failed, "
     rf"2 submissions in {NUMBER} s = {NUMBER} submissions/s",
     "nbgrader": r"^nbgrader autograde .*: skipped \(--skip-nbgrader\)$",
     "speed-up": r"^speed-up over nbgrader: not measured \(--skip-nbgrader\)$",
-    "warm": rf"^warm student code .*: key {NUMBER} s$",
+    "warm": rf"^warm student code .*: blank {NUMBER} s$",
     "overhead": rf"^kit overhead per submission: -?{NUMBER} s mean, -?{NUMBER} s max "
     rf"\({NUMBER} s per submission in a worker minus {NUMBER} s warm, over 2 ",
     "kit memory": rf"^peak memory, kit: {NUMBER} GiB PSS of its whole process tree "
@@ -30,9 +30,9 @@ FIGURE_LINES = {
 
 
 def test_bench_without_nbgrader_prints_every_figure(tmp_path: Path) -> None:
-    # The source notebooks hold the solutions, so they grade as a full answer.
-    sample = tmp_path / "samples" / "key" / ASSIGNMENT
-    shutil.copytree(ROOT / "source" / ASSIGNMENT, sample)
+    # The release as handed out: every check runs, and fails quickly.
+    sample = tmp_path / "samples" / "blank" / ASSIGNMENT
+    shutil.copytree(ROOT / "release" / ASSIGNMENT, sample)
 
     result = subprocess.run(
         [
