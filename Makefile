@@ -182,9 +182,9 @@ samples: $(STAMP)
 	$(PY) -m autograder.samples.build
 
 # --- speed and memory against nbgrader autograde --------------------------------
-# The default N=60 takes some 15 to 20 minutes on 2 cores, most of it nbgrader
-# starting a kernel and importing TensorFlow per notebook; `make bench N=10`
-# gives a first reading in about 4.
+# The default N=60 takes about 25 minutes on 2 cores, most of it nbgrader
+# starting a kernel and importing TensorFlow per notebook (some 20 s per
+# submission); `make bench N=10` gives a first reading in about 4 to 5.
 
 N ?= 60
 

@@ -6,10 +6,11 @@ the student code alone in a warm process, so the figures can be compared:
 submissions per second, what the kit adds to each submission, and the peak
 memory of each run.
 
-nbgrader starts a kernel and imports TensorFlow for every notebook, about 10
-to 20 s per submission on two cores, so the default of 60 submissions takes
-some 15 to 20 minutes; `--copies 10` (`make bench N=10`) gives a first
-reading in about 4.
+nbgrader starts a kernel and imports TensorFlow for every notebook, some 20 s
+per submission on two cores, so the default of 60 submissions takes about 25
+minutes; `--copies 10` (`make bench N=10`) gives a first reading in about 4 to
+5. Timings slow down when other work shares the cores, so every timed line
+says what the load average was meanwhile.
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ def run(
     if not arguments.skip_nbgrader:
         logger.info(
             "grading with nbgrader autograde, one kernel per notebook; this takes "
-            "some 10 to 20 s per submission"
+            "some 20 s per submission"
         )
         bench_course.generate_assignment(course, env)
         figures.nbgrader = grade_with_nbgrader(course, workdir, env)
