@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 from autograder import ASSIGNMENT, bench_course, bench_memory, bench_warm
-from autograder.bench_report import Figures, GradingRun, report_lines
+from autograder.bench_report import Figures, GradingRun, count, report_lines
 from autograder.limits import Limits
 from autograder.run import PROJECT_ROOT
 
@@ -136,7 +136,8 @@ def run(
 ) -> Figures:
     """Builds the course, then measures warm time, the kit and nbgrader."""
     env = _environment()
-    logger.info("building a course of %d submissions in %s", arguments.copies, workdir)
+    size = count(arguments.copies, "submission")
+    logger.info("building a course of %s in %s", size, workdir)
     course = bench_course.build_course(
         workdir / "course",
         PROJECT_ROOT / "source",
@@ -144,6 +145,8 @@ def run(
         samples,
         arguments.copies,
     )
+    if not arguments.skip_nbgrader:
+        bench_course.generate_assignment(course, env)  # fails early if it must
     figures = Figures(copies=arguments.copies, samples=samples, origin=origin)
     figures.sample_of = course.sample_of
 
@@ -165,7 +168,6 @@ def run(
             "grading with nbgrader autograde, one kernel per notebook; this takes "
             "some 20 s per submission"
         )
-        bench_course.generate_assignment(course, env)
         figures.nbgrader = grade_with_nbgrader(course, workdir, env)
     return figures
 
@@ -207,10 +209,12 @@ def grade_with_nbgrader(
 
 def _jobs_from_log(log: Path, jobs: int | None) -> str:
     if jobs is not None:
-        return f"{jobs} job" if jobs == 1 else f"{jobs} jobs"
+        return count(jobs, "job")
+    # The kit logs "grading 60 submissions with 2 jobs" when it starts.
     for line in log.read_text(errors="replace").splitlines():
-        if " submissions with " in line and line.rstrip().endswith(" jobs"):
-            return "its default " + line.rsplit(" with ", 1)[1].strip()
+        words = line.split()
+        if words[-1:] == ["jobs"] and words[-3:-2] == ["with"] and words[-2].isdigit():
+            return "its default " + count(int(words[-2]), "job")
     return "its default jobs"
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# nbgrader from this very environment, whatever PATH says.
+NBGRADER = [sys.executable, "-m", "nbgrader"]
 CONFIG = """\
 c = get_config()  # noqa: F821
 c.CourseDirectory.root = {root!r}
@@ -76,7 +79,7 @@ def generate_assignment(course: Course, env: dict[str, str]) -> None:
     autograde takes the grade cells, their points and hidden tests from the
     gradebook, never from the submission, so they must be there first.
     """
-    command = ["nbgrader", "generate_assignment", course.assignment, "--force"]
+    command = [*NBGRADER, "generate_assignment", course.assignment, "--force"]
     result = subprocess.run(
         command, cwd=course.root, env=env, capture_output=True, text=True
     )
@@ -89,7 +92,7 @@ def generate_assignment(course: Course, env: dict[str, str]) -> None:
 
 def autograde_command(course: Course) -> list[str]:
     """Returns nbgrader's own autograde command; --create adds the students."""
-    return ["nbgrader", "autograde", course.assignment, "--create"]
+    return [*NBGRADER, "autograde", course.assignment, "--create"]
 
 
 def nbgrader_scores(course: Course) -> dict[str, float]:

@@ -56,7 +56,7 @@ def report_lines(figures: Figures) -> list[str]:
     lines = [
         machine_line(),
         f"submissions: {figures.copies}, copied round-robin from "
-        f"{_count(len(figures.samples), 'sample')} ({names}) of {figures.origin}",
+        f"{count(len(figures.samples), 'sample')} ({names}) of {figures.origin}",
     ]
     lines.append(
         _run_line(f"kit (python -m autograder grade, {kit.jobs})", kit, figures)
@@ -99,7 +99,7 @@ def _run_line(label: str, run: GradingRun | None, figures: Figures) -> str:
     failed = [sid for sid in figures.sample_of if sid not in run.scores]
     line = (
         f"{label}: {len(run.scores)} graded, {len(failed)} failed, "
-        f"{figures.copies} submissions in {seconds:.1f} s = "
+        f"{count(figures.copies, 'submission')} in {seconds:.1f} s = "
         f"{figures.copies / seconds:.3f} submissions/s, load average "
         f"{run.measured.load:.1f} meanwhile"
     )
@@ -151,7 +151,7 @@ def _overhead_line(figures: Figures) -> str:
         f"{label}: {mean:.2f} s mean, {max(overheads):.2f} s max "
         f"({statistics.fmean(k for k, _ in pairs):.2f} s per submission in a "
         f"worker minus {statistics.fmean(w for _, w in pairs):.2f} s warm, over "
-        f"{len(pairs)} submissions; target <= {TARGET_OVERHEAD_SECONDS:g} s: "
+        f"{count(len(pairs), 'submission')}; target <= {TARGET_OVERHEAD_SECONDS:g} s: "
         f"{verdict})"
     )
 
@@ -198,7 +198,8 @@ def _one_per_sample(student_ids: list[str], sample_of: dict[str, str]) -> list[s
     return list(seen.values())
 
 
-def _count(number: int, noun: str) -> str:
+def count(number: int, noun: str) -> str:
+    """Returns "1 job" or "2 jobs": the number with its noun, plural if need be."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
