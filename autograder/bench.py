@@ -25,7 +25,7 @@ from pathlib import Path
 from autograder import ASSIGNMENT, bench_course, bench_memory, bench_warm
 from autograder.bench_report import Figures, GradingRun, count, report_lines
 from autograder.limits import Limits
-from autograder.run import PROJECT_ROOT
+from autograder.run import PROJECT_ROOT, default_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -150,18 +150,29 @@ def run(
     figures = Figures(copies=arguments.copies, samples=samples, origin=origin)
     figures.sample_of = course.sample_of
 
-    logger.info("timing the student code of each sample in a warm process")
-    budget = Limits().submission_seconds
-    scratch = workdir / "warm"
-    scratch.mkdir()
+    limits = Limits()
+    jobs = min(arguments.jobs or default_jobs(limits), arguments.copies)
+    figures.warm_processes = jobs
+    logger.info(
+        "timing the student code of each sample in %s, as the kit has jobs",
+        count(jobs, "warm process") + (" at once" if jobs > 1 else ""),
+    )
     load_before = os.getloadavg()[0]
     figures.warm = bench_warm.measure(
-        samples, PROJECT_ROOT / "source", ASSIGNMENT, scratch, budget
+        samples,
+        PROJECT_ROOT / "source",
+        ASSIGNMENT,
+        workdir / "warm",
+        limits.submission_seconds,
+        processes=jobs,
     )
     figures.warm_load = (load_before + os.getloadavg()[0]) / 2
 
     logger.info("grading with the kit")
-    figures.kit = grade_with_kit(course, arguments.jobs, workdir, env)
+    figures.kit = grade_with_kit(course, jobs, workdir, env)
+    figures.kit.jobs = count(jobs, "job")
+    if arguments.jobs is None:
+        figures.kit.jobs = "its default " + figures.kit.jobs
 
     if not arguments.skip_nbgrader:
         logger.info(
@@ -173,14 +184,12 @@ def run(
 
 
 def grade_with_kit(
-    course: bench_course.Course, jobs: int | None, workdir: Path, env: dict[str, str]
+    course: bench_course.Course, jobs: int, workdir: Path, env: dict[str, str]
 ) -> GradingRun:
     """Runs `python -m autograder grade` on the course's submissions."""
     out = workdir / "kit-results"
     command = [sys.executable, "-m", "autograder", "grade", str(course.submitted)]
-    command += ["--out", str(out)]
-    if jobs is not None:
-        command += ["--jobs", str(jobs)]
+    command += ["--out", str(out), "--jobs", str(jobs)]
     log = workdir / "kit.log"
     measured = bench_memory.run_measured(command, PROJECT_ROOT, env, log)
     if measured.returncode != 0:
@@ -188,7 +197,7 @@ def grade_with_kit(
             f"the kit's grading exited with {measured.returncode}; its output:\n"
             + log.read_text(errors="replace")[-4000:]
         )
-    graded = GradingRun(measured, jobs=_jobs_from_log(log, jobs))
+    graded = GradingRun(measured)
     for student_id in course.sample_of:
         data = bench_course.read_kit_results(out, student_id)
         if data is not None:
@@ -205,17 +214,6 @@ def grade_with_nbgrader(
     command = bench_course.autograde_command(course)
     measured = bench_memory.run_measured(command, course.root, env, log)
     return GradingRun(measured, scores=bench_course.nbgrader_scores(course))
-
-
-def _jobs_from_log(log: Path, jobs: int | None) -> str:
-    if jobs is not None:
-        return count(jobs, "job")
-    # The kit logs "grading 60 submissions with 2 jobs" when it starts.
-    for line in log.read_text(errors="replace").splitlines():
-        words = line.split()
-        if words[-1:] == ["jobs"] and words[-3:-2] == ["with"] and words[-2].isdigit():
-            return "its default " + count(int(words[-2]), "job")
-    return "its default jobs"
 
 
 def _environment() -> dict[str, str]:

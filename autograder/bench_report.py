@@ -45,6 +45,7 @@ class Figures:
     sample_of: dict[str, str] = field(default_factory=dict)  # student_id -> sample
     warm: list[WarmTime] = field(default_factory=list)
     warm_load: float = 0.0
+    warm_processes: int = 1
     kit: GradingRun | None = None
     nbgrader: GradingRun | None = None
 
@@ -69,7 +70,7 @@ def report_lines(figures: Figures) -> list[str]:
         )
     )
     lines.append(_speedup_line(figures))
-    lines.append(_warm_line(figures.warm, figures.warm_load))
+    lines.append(_warm_line(figures))
     lines.append(_overhead_line(figures))
     lines.append(_memory_line("kit", kit.measured.memory))
     lines.append(
@@ -120,17 +121,23 @@ def _speedup_line(figures: Figures) -> str:
     )
 
 
-def _warm_line(warm: list[WarmTime], load: float) -> str:
+def _warm_line(figures: Figures) -> str:
     parts = [
         f"{time.sample} {time.seconds:.2f} s"
         if time.seconds is not None
         else f"{time.sample} not measured ({time.note})"
-        for time in warm
+        for time in figures.warm
     ]
+    processes = figures.warm_processes
+    at_once = (
+        f"{processes} such processes at once, as the kit's jobs"
+        if processes > 1
+        else "one such process alone, as the kit's one job"
+    )
     return (
-        "warm student code (cells and check calls, second of two runs in one "
-        f"process that imported TensorFlow once, load average {load:.1f}): "
-        + ", ".join(parts)
+        "warm student code (cells and check calls, mean of the runs after the "
+        f"first in a process that imported TensorFlow once; {at_once}; load average "
+        f"{figures.warm_load:.1f}): " + ", ".join(parts)
     )
 
 

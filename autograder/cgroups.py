@@ -10,6 +10,7 @@ back on rlimits and says so.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -80,27 +81,44 @@ class ControlGroup:
         except (OSError, ValueError, IndexError):
             return False
 
-    def kill_all(self) -> None:
-        """Kills every process in the group, then removes the group."""
-        for _ in range(50):
-            pids = self.pids()
-            if not pids:
-                break
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.02)
+    def kill(self) -> None:
+        """Sends SIGKILL to every process in the group, without waiting."""
+        for pid in self.pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def remove(self) -> bool:
+        """Removes the group if it is empty; returns whether it is gone.
+
+        A process that was still starting when the group was killed is killed
+        now, so a later call can finish the job.
+        """
+        if self.pids():
+            self.kill()
+            return False
         for directory in self.directories:
             try:
                 directory.rmdir()
             except FileNotFoundError:
-                pass  # already removed: closing twice is harmless
+                pass  # already removed: removing twice is harmless
             except OSError as error:
+                if error.errno == errno.EBUSY:
+                    return False
                 logger.warning(
                     "could not remove control group %s: %s", directory, error
                 )
+        return True
+
+    def kill_all(self) -> None:
+        """Kills every process in the group, then removes the group."""
+        for _ in range(50):
+            self.kill()
+            if self.remove():
+                return
+            time.sleep(0.02)
+        logger.warning("control group %s still holds processes", self.memory_dir)
 
 
 def create(name: str, memory_bytes: int, processes: int) -> ControlGroup | None:

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from autograder import checks as checks_package
+from autograder.launcher import Launcher
 from autograder.limits import Limits
 from autograder.plugin import GradingPlugin, Outcome
 from autograder.sandboxed_student import SandboxedStudent
 from autograder.source import Assignment
 from autograder.student import FunctionMissing, Student
 from autograder.submission import Submission
-from autograder.zygote_client import Zygote
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +80,8 @@ class StudentResult:
 def grade_submission(
     submission: Submission,
     assignment: Assignment,
-    zygote: Zygote,
+    launcher: Launcher,
     limits: Limits,
-    hidden: list[str],
 ) -> StudentResult:
     """Runs every hidden check against one submission; never raises for its content."""
     started = time.monotonic()
@@ -93,9 +92,12 @@ def grade_submission(
             students[name] = UnavailableStudent(plan.problem)
         else:
             students[name] = SandboxedStudent(
-                zygote, f"nb{index}", plan.cells, limits, hidden, deadline
+                launcher, f"nb{index}", plan.cells, limits, deadline
             )
     try:
+        for student in students.values():
+            if isinstance(student, SandboxedStudent):
+                student.begin()
         outcomes = run_checks(assignment, students)
     finally:
         for student in students.values():

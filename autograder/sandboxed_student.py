@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograder import cgroups, protocol, sandbox
+from autograder import cgroups, protocol
+from autograder.launcher import Launched, Launcher
 from autograder.limits import GIB, Limits
 from autograder.student import LimitReached, ProcessEnded, Student
-from autograder.zygote_client import Zygote
 
 logger = logging.getLogger(__name__)
 
@@ -52,20 +52,19 @@ class SandboxedStudent(Student):
 
     def __init__(
         self,
-        zygote: Zygote,
+        launcher: Launcher,
         name: str,
         cells: list[tuple[str, str]],
         limits: Limits,
-        hidden: list[str],
         deadline: float,
     ) -> None:
-        self.zygote = zygote
+        self.launcher = launcher
         self.name = name
         self.cells = cells
         self.limits = limits
-        self.hidden = hidden
         self.deadline = deadline
         self.report = RunReport()
+        self.launched: Launched | None = None
         self.pid: int | None = None
         self.sock = None
         self.group: cgroups.ControlGroup | None = None
@@ -75,32 +74,32 @@ class SandboxedStudent(Student):
 
     # --- life cycle -------------------------------------------------------
 
+    def begin(self) -> None:
+        """Takes a process and sends it the cells, without waiting; idempotent.
+
+        Beginning every notebook of a submission at once lets the cells of one
+        run while the checks of another are judged.
+        """
+        if self.launched is not None or self.closed:
+            return
+        self.launched = self.launcher.launch()
+        self.pid, self.sock, self.group = (
+            self.launched.pid,
+            self.launched.sock,
+            self.launched.group,
+        )
+        cells = [source for _, source in self.cells]
+        try:
+            protocol.send_message(self.sock, {"cells": cells, "seed": self.seed}, [])
+        except OSError:
+            pass  # the process has ended: `start` finds the socket closed
+
     def start(self) -> None:
-        """Starts the process and runs every cell; idempotent."""
+        """Runs every cell, beginning the process if need be; idempotent."""
         if self.started:
             return
         self.started = True
-        self.group = cgroups.create(
-            f"{os.getpid()}-{self.name}",
-            self.limits.memory_bytes,
-            self.limits.processes,
-        )
-        group = None
-        if self.group is not None:
-            group = [
-                str(self.group.memory_dir),
-                str(self.group.pids_dir),
-                self.group.version,
-            ]
-        request = {
-            "hidden": self.hidden,
-            "keep": sandbox.runtime_paths(),
-            "limits": self.limits.describe(),
-            "cgroup": group,
-        }
-        self.pid, self.sock = self.zygote.fork(request)
-        cells = [source for _, source in self.cells]
-        protocol.send_message(self.sock, {"cells": cells, "seed": self.seed}, [])
+        self.begin()
         try:
             ready = self._receive(time.monotonic() + START_SECONDS, "starting")
             self._refuse_setup_error(ready)
@@ -144,15 +143,8 @@ class SandboxedStudent(Student):
         if self.closed:
             return
         self.closed = True
-        if self.pid is not None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        if self.group is not None:
-            self.group.kill_all()
-        if self.sock is not None:
-            self.sock.close()
+        if self.launched is not None:
+            self.launcher.retire(self.launched)
 
     # --- calls ------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 Workers are separate processes so that a class is graded on every core. Each
 keeps its zygote for the whole run, so TensorFlow is imported once per worker,
-not once per submission; the checks and pytest live in the worker itself.
+not once per submission, and a spare student process per notebook warms up
+while the previous notebook is graded; the checks and pytest live in the
+worker itself.
 """
 
 from __future__ import annotations
@@ -10,14 +12,15 @@ from __future__ import annotations
 import logging
 import os
 import signal
+from multiprocessing import util
 
 from autograder import cgroups, sandbox
 from autograder.checking import load_checks
 from autograder.grading import StudentResult, grade_submission
+from autograder.launcher import Launcher
 from autograder.limits import Limits
 from autograder.source import Assignment
 from autograder.submission import Submission
-from autograder.zygote_client import Zygote
 
 logger = logging.getLogger(__name__)
 
@@ -33,20 +36,35 @@ def start(
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     load_checks()
     cgroups.remove_stale()
-    _state.update(assignment=assignment, limits=limits, hidden=hidden, zygote=Zygote())
+    _state.update(assignment=assignment, limits=limits, hidden=hidden)
+    _new_launcher()
+
+
+def _new_launcher() -> Launcher:
+    assignment = _state["assignment"]
+    assert isinstance(assignment, Assignment)
+    launcher = Launcher(
+        _state["limits"],  # type: ignore[arg-type]
+        _state["hidden"],  # type: ignore[arg-type]
+        spares=len(assignment.notebooks),
+    )
+    # Run when the pool lets the worker go, so no spare outlives the run.
+    util.Finalize(launcher, launcher.close, exitpriority=10)
+    _state["launcher"] = launcher
+    return launcher
 
 
 def grade(submission: Submission) -> StudentResult:
     """Grades one submission in this worker."""
-    zygote = _state["zygote"]
-    assert isinstance(zygote, Zygote)
-    if zygote.process.poll() is not None:
+    launcher = _state["launcher"]
+    assert isinstance(launcher, Launcher)
+    if not launcher.alive:
         logger.warning("worker %d: the zygote ended; starting a new one", os.getpid())
-        zygote = _state["zygote"] = Zygote()
+        launcher.close()
+        launcher = _new_launcher()
     return grade_submission(
         submission,
         _state["assignment"],  # type: ignore[arg-type]
-        zygote,
+        launcher,
         _state["limits"],  # type: ignore[arg-type]
-        _state["hidden"],  # type: ignore[arg-type]
     )

@@ -19,7 +19,7 @@ FIGURE_LINES = {
     rf"2 submissions in {NUMBER} s = {NUMBER} submissions/s",
     "nbgrader": r"^nbgrader autograde .*: skipped \(--skip-nbgrader\)$",
     "speed-up": r"^speed-up over nbgrader: not measured \(--skip-nbgrader\)$",
-    "warm": rf"^warm student code .*: blank {NUMBER} s$",
+    "warm": rf"^warm student code .*2 such processes at once.*: blank {NUMBER} s$",
     "overhead": rf"^kit overhead per submission: -?{NUMBER} s mean, -?{NUMBER} s max "
     rf"\({NUMBER} s per submission in a worker minus {NUMBER} s warm, over 2 ",
     "kit memory": rf"^peak memory, kit: {NUMBER} GiB PSS of its whole process tree "
