@@ -10,8 +10,6 @@ answer: replies are plain data that the grader checks in its own process.
 from __future__ import annotations
 
 import builtins
-import os
-import resource
 import signal
 import socket
 import sys
@@ -20,7 +18,6 @@ from typing import Any
 from autograder import calling, integrity, protocol
 
 MAX_REQUEST_BYTES = 256 * 1024 * 1024
-SPARE_NICE = 19  # as autograder.zygote.SPARE_NICE, without importing it here
 
 # Bound now, before any student code runs: a cell that reassigns these names in
 # `builtins` or `sys.modules` cannot change how the replies are produced.
@@ -31,24 +28,20 @@ _exec = builtins.exec
 _compile = builtins.compile
 
 
-def serve(sock: socket.socket, isolation: dict[str, Any], spare: bool) -> None:
+def serve(sock: socket.socket, isolation: dict[str, Any], warm: bool = True) -> None:
     """Runs the cells the grader sends, then answers its calls until it hangs up.
 
-    Every process warms up before its cells, so that each notebook starts from
-    the same state whether or not its process was a spare; a spare, started
-    before its notebook is known, does so at the lowest priority.
+    Unless `warm` is False, the process warms up before it reads its cells, so
+    that every notebook starts from the same state whether or not its process
+    was started ahead as a spare (see `autograder.launcher`).
     """
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    humble = spare and _can_restore_priority()
-    if humble:
-        os.setpriority(os.PRIO_PROCESS, 0, SPARE_NICE)
-    try:
-        warm_up()
-    except Exception:  # noqa: BLE001, S110 - a cold start is slower, not wrong
-        pass
+    if warm:
+        try:
+            warm_up()
+        except Exception:  # noqa: BLE001, S110 - a cold start is slower, not wrong
+            pass
     header, _ = _receive(sock, None, MAX_REQUEST_BYTES)
-    if humble:
-        _restore_priority()
     # Bound once, so that a cell that replaces Snapshot.restore changes nothing.
     restore = integrity.Snapshot().restore
     _send(sock, {"event": "ready", "isolation": isolation}, [])
@@ -101,21 +94,6 @@ def warm_up() -> None:
     model.get_weights()
     model(x)
     keras.backend.clear_session(free_memory=False)
-
-
-def _can_restore_priority() -> bool:
-    """Returns whether this process may go back from SPARE_NICE to nice 0."""
-    soft, _ = resource.getrlimit(resource.RLIMIT_NICE)
-    return soft == resource.RLIM_INFINITY or soft >= 20
-
-
-def _restore_priority() -> None:
-    """Sets every thread back to nice 0: on Linux each thread has its own."""
-    for task in os.listdir("/proc/self/task"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, int(task), 0)
-        except OSError:
-            pass  # a thread that ended meanwhile
 
 
 def run_cell(

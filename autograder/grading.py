@@ -95,9 +95,6 @@ def grade_submission(
                 launcher, f"nb{index}", plan.cells, limits, deadline
             )
     try:
-        for student in students.values():
-            if isinstance(student, SandboxedStudent):
-                student.begin()
         outcomes = run_checks(assignment, students)
     finally:
         for student in students.values():

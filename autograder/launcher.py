@@ -10,6 +10,10 @@ notebook's checks run, on a core the checks leave idle.
 
 A process forked on demand, for a worker's first notebook, warms up the same
 way before its cells, so every notebook starts from one and the same state.
+The exception is a notebook that configures TensorFlow's runtime itself
+(threads, devices), which TensorFlow refuses once its runtime has started: it
+gets a process that starts cold, exactly as a fresh kernel would.
+
 A spare knows nothing of the student it will serve: it is forked with the
 run's limits and hidden paths, which are the same for every notebook, and
 reads the notebook's cells only once it is handed out. Each spare has a
@@ -22,6 +26,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import re
 import select
 import signal
 import socket
@@ -30,18 +35,56 @@ from dataclasses import dataclass
 
 from autograder import cgroups, sandbox
 from autograder.limits import Limits
-from autograder.zygote_client import Zygote
+from autograder.zygote_client import Zygote, ZygoteError
 
 logger = logging.getLogger(__name__)
+
+# Settings TensorFlow reads once, when its runtime starts: a notebook that
+# makes one of them must run before the runtime does, or the call raises (or,
+# for an environment variable, silently does nothing).
+RUNTIME_SETTINGS = re.compile(
+    r"set_(intra|inter)_op_parallelism_threads|set_visible_devices"
+    r"|set_logical_device_configuration|set_memory_growth"
+    r"|(TF_NUM_(INTRA|INTER)OP_THREADS|OMP_NUM_THREADS|TF_ENABLE_ONEDNN_OPTS"
+    r"|CUDA_VISIBLE_DEVICES)"
+)
+
+
+def needs_cold_start(cells: list[tuple[str, str]]) -> bool:
+    """Returns whether a notebook's cells configure TensorFlow's runtime."""
+    return any(RUNTIME_SETTINGS.search(source) for _, source in cells)
 
 
 @dataclass
 class Launched:
-    """A started student process: its pid, its socket and its control group."""
+    """A started student process: its pid, its socket and its control group.
+
+    `pid` is the process the zygote forked, which takes the signals. It is
+    signalled through a pid file descriptor where Linux has them: a spare may
+    wait a long time, and a pid alone could by then name another process.
+    """
 
     pid: int
     sock: socket.socket
     group: cgroups.ControlGroup | None
+    pidfd: int | None = None
+
+    def signal(self, number: int) -> None:
+        """Sends signal `number`; does nothing if the process has ended."""
+        try:
+            if self.pidfd is not None:
+                signal.pidfd_send_signal(self.pidfd, number)
+            else:
+                os.kill(self.pid, number)
+        except ProcessLookupError:
+            pass
+
+    def forget(self) -> None:
+        """Closes the socket and the pid file descriptor."""
+        self.sock.close()
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
 
 
 class Launcher:
@@ -60,29 +103,34 @@ class Launcher:
     def alive(self) -> bool:
         return self.zygote.process.poll() is None
 
-    def launch(self) -> Launched:
+    def launch(self, warm: bool = True) -> Launched:
         """Returns a warm process if one is ready, else a new one; refills spares.
 
         The first notebook of a worker gets a process forked on demand, so the
         time spares take is always paid inside some submission's grading.
+        With `warm` False, the process is forked on demand and starts cold.
         """
         self._reap()
+        if not warm:
+            return self._fork(warm=False)
         launched = None
         while self.ready and launched is None:
             spare = self.ready.popleft()
             if _still_waiting(spare):
-                sandbox.set_session_nice(spare.pid, 0)
                 launched = spare
             else:
-                logger.info("a spare student process ended unused; starting another")
+                logger.warning("a spare student process failed before use; retired")
                 self.retire(spare)
         if launched is None:
-            launched = self._fork(spare=False)
-        while len(self.ready) < self.spares:
-            self.ready.append(self._fork(spare=True))
+            launched = self._fork(warm=True)
+        try:
+            while len(self.ready) < self.spares:
+                self.ready.append(self._fork(warm=True))
+        except (OSError, ZygoteError) as error:
+            logger.warning("could not start a spare student process: %s", error)
         return launched
 
-    def _fork(self, spare: bool) -> Launched:
+    def _fork(self, warm: bool) -> Launched:
         group = cgroups.create(
             next(self.names), self.limits.memory_bytes, self.limits.processes
         )
@@ -94,7 +142,7 @@ class Launcher:
             "keep": sandbox.runtime_paths(),
             "limits": self.limits.describe(),
             "cgroup": where,
-            "spare": spare,
+            "warm": warm,
         }
         try:
             pid, sock = self.zygote.fork(request)
@@ -102,7 +150,11 @@ class Launcher:
             if group is not None:
                 group.kill_all()
             raise
-        return Launched(pid, sock, group)
+        try:
+            pidfd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            pidfd = None  # an older kernel: signals go by pid
+        return Launched(pid, sock, group, pidfd)
 
     def retire(self, launched: Launched) -> None:
         """Kills a process and all it started; its control group goes later.
@@ -111,11 +163,8 @@ class Launcher:
         group can only be removed once empty, so removal waits for the next
         launch instead of holding up the grading of this one.
         """
-        try:
-            os.kill(launched.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        launched.sock.close()
+        launched.signal(signal.SIGKILL)
+        launched.forget()
         if launched.group is not None:
             launched.group.kill()
             self.retired.append(launched.group)
@@ -134,15 +183,11 @@ class Launcher:
 
 
 def _still_waiting(launched: Launched) -> bool:
-    """Returns whether a spare is alive: a waiting one has sent nothing yet.
+    """Returns whether a spare is alive and well: a waiting one has sent nothing.
 
     A spare that died shows as a socket at end of file; one whose sandbox
-    failed has sent its error, which the notebook reads and reports.
+    failed has sent its error. Either way it is retired and the notebook gets
+    a process forked anew, which reports such an error if it has one too.
     """
     readable, _, _ = select.select([launched.sock], [], [], 0)
-    if not readable:
-        return True
-    try:
-        return launched.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
-    except OSError:
-        return False
+    return not readable

@@ -268,20 +268,6 @@ def drop_privileges() -> None:
     _check(_libc.capset(ctypes.byref(header), ctypes.byref(data)), "capset")
 
 
-def set_session_nice(pid: int, nice: int) -> None:
-    """Sets the nice value of the scheduling group of `pid`'s session.
-
-    With autogrouping, which most distributions turn on, the kernel shares the
-    CPU between sessions first, and a thread's own nice value only counts
-    within its session: a student process, the first of its session, must be
-    deprioritized as a whole. Does nothing where autogrouping is compiled out.
-    """
-    try:
-        Path(f"/proc/{pid}/autogroup").write_text(f"{nice}\n")
-    except OSError:
-        pass
-
-
 def apply_rlimits(limits: Limits, with_memory: bool) -> None:
     """Sets the limits the kernel enforces per process."""
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -290,12 +276,6 @@ def apply_rlimits(limits: Limits, with_memory: bool) -> None:
     )
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NOFILE, (512, 512))
-    # Lets the process, once it has no capabilities left, raise its own nice
-    # value back to 0 (never below): it warms up at 19 while it is a spare.
-    try:
-        resource.setrlimit(resource.RLIMIT_NICE, (20, 20))
-    except (OSError, ValueError):
-        pass  # without privileges: the spare then warms up at normal priority
     if with_memory:
         # Without a control group, address space is the only memory limit left.
         # TensorFlow reserves about 1.5 GiB of address space it never touches.

@@ -10,14 +10,13 @@ call fails the same way: points already earned are kept.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from autograder import cgroups, protocol
-from autograder.launcher import Launched, Launcher
+from autograder.launcher import Launched, Launcher, needs_cold_start
 from autograder.limits import GIB, Limits
 from autograder.student import LimitReached, ProcessEnded, Student
 
@@ -74,15 +73,12 @@ class SandboxedStudent(Student):
 
     # --- life cycle -------------------------------------------------------
 
-    def begin(self) -> None:
-        """Takes a process and sends it the cells, without waiting; idempotent.
-
-        Beginning every notebook of a submission at once lets the cells of one
-        run while the checks of another are judged.
-        """
-        if self.launched is not None or self.closed:
+    def start(self) -> None:
+        """Takes a process, sends it the cells and runs them all; idempotent."""
+        if self.started:
             return
-        self.launched = self.launcher.launch()
+        self.started = True
+        self.launched = self.launcher.launch(warm=not needs_cold_start(self.cells))
         self.pid, self.sock, self.group = (
             self.launched.pid,
             self.launched.sock,
@@ -92,14 +88,7 @@ class SandboxedStudent(Student):
         try:
             protocol.send_message(self.sock, {"cells": cells, "seed": self.seed}, [])
         except OSError:
-            pass  # the process has ended: `start` finds the socket closed
-
-    def start(self) -> None:
-        """Runs every cell, beginning the process if need be; idempotent."""
-        if self.started:
-            return
-        self.started = True
-        self.begin()
+            pass  # the process has ended: reading its reply says so
         try:
             ready = self._receive(time.monotonic() + START_SECONDS, "starting")
             self._refuse_setup_error(ready)
@@ -204,8 +193,8 @@ class SandboxedStudent(Student):
         """Interrupts the student code as a kernel would; stops it if it goes on."""
         if time.monotonic() >= self.deadline:
             kind = "submission"
-        if kind != "submission" and self.pid is not None:
-            os.kill(self.pid, signal.SIGUSR1)
+        if kind != "submission" and self.launched is not None:
+            self.launched.signal(signal.SIGUSR1)
             try:
                 grace = time.monotonic() + GRACE_SECONDS
                 header, blobs = protocol.receive_message(

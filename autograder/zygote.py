@@ -27,8 +27,6 @@ from typing import Any
 from autograder import cgroups, sandbox, syscall_filter
 from autograder.limits import Limits
 
-# A spare warms up at the lowest priority, on what the graded notebooks leave.
-SPARE_NICE = 19
 WARM_MODULES = ("numpy", "tensorflow", "keras", "matplotlib", "matplotlib.pyplot")
 # What student code may read of the grader's environment: the settings of the
 # libraries it runs on. Anything else, such as a token the instructor has set,
@@ -81,8 +79,6 @@ def _intermediate(student_socket: socket.socket, request: dict[str, Any]) -> Non
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setsid()
-        if request.get("spare"):
-            sandbox.set_session_nice(os.getpid(), SPARE_NICE)
         sandbox.die_with_parent()
         group = request.get("cgroup")
         if group:
@@ -136,7 +132,7 @@ def _student(
         from autograder import child
 
         isolation = {"level": level, "notes": notes}
-        child.serve(student_socket, isolation, spare=bool(request.get("spare")))
+        child.serve(student_socket, isolation, warm=request.get("warm", True) is True)
     except BaseException as error:  # noqa: BLE001 - reported to the grader's log
         _report_setup_error(student_socket, error)
     finally:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import values
+from autograder import sandboxed_student, values
 from autograder.launcher import Launcher
 from autograder.limits import Limits
 from autograder.sandboxed_student import SandboxedStudent
@@ -39,6 +39,17 @@ def random_draws():
 """
 
 
+# TensorFlow takes its thread settings only before its runtime starts.
+RUNTIME_CELL = (
+    """
+import tensorflow as tf
+
+tf.config.threading.set_intra_op_parallelism_threads(1)
+"""
+    + CELL
+)
+
+
 @pytest.fixture
 def launcher() -> Iterator[Launcher]:
     launcher = Launcher(Limits(), hidden=[], spares=1)
@@ -46,9 +57,9 @@ def launcher() -> Iterator[Launcher]:
     launcher.close()
 
 
-def notebook(launcher: Launcher, name: str) -> SandboxedStudent:
+def notebook(launcher: Launcher, name: str, cell: str = CELL) -> SandboxedStudent:
     deadline = time.monotonic() + 120
-    return SandboxedStudent(launcher, name, [("cell 1", CELL)], Limits(), deadline)
+    return SandboxedStudent(launcher, name, [("cell 1", cell)], Limits(), deadline)
 
 
 def wait_for_end_of_file(launcher: Launcher) -> None:
@@ -128,3 +139,31 @@ def _is_zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
     except (OSError, IndexError):
         return True
+
+
+def test_a_notebook_that_sets_runtime_threads_gets_a_cold_process(
+    launcher: Launcher,
+) -> None:
+    student = notebook(launcher, "threads", RUNTIME_CELL)
+    student.start()
+    try:
+        assert student.report.cell_errors == []
+        assert isinstance(student.call("first_model"), values.ModelReport)
+        assert len(launcher.ready) == 0, "a cold start used or started a spare"
+    finally:
+        student.close()
+
+
+def test_a_warm_process_would_refuse_those_runtime_settings(
+    launcher: Launcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Why the cold start exists: without it, the cell above fails.
+    monkeypatch.setattr(sandboxed_student, "needs_cold_start", lambda cells: False)
+    student = notebook(launcher, "threads", RUNTIME_CELL)
+    student.start()
+    try:
+        assert [error.exception for error in student.report.cell_errors] == [
+            "RuntimeError"
+        ]
+    finally:
+        student.close()
