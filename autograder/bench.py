@@ -2,9 +2,9 @@
 
 One run on one machine grades the same N submissions twice, first with
 `python -m autograder grade`, then with nbgrader's own `autograde`, and times
-the student code alone in a warm process, so the figures can be compared:
-submissions per second, what the kit adds to each submission, and the peak
-memory of each run.
+the student code alone in warm processes, as many at once as the kit has jobs,
+so the figures can be compared: submissions per second, what the kit adds to
+each submission, and the peak memory of each run.
 
 nbgrader starts a kernel and imports TensorFlow for every notebook, some 20 s
 per submission on two cores, so the default of 60 submissions takes about 25
