@@ -155,7 +155,7 @@ def run(
     figures.warm_processes = jobs
     logger.info(
         "timing the student code of each sample in %s, as the kit has jobs",
-        count(jobs, "warm process") + (" at once" if jobs > 1 else ""),
+        "1 warm process" if jobs == 1 else f"{jobs} warm processes at once",
     )
     load_before = os.getloadavg()[0]
     figures.warm = bench_warm.measure(
