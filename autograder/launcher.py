@@ -42,11 +42,12 @@ logger = logging.getLogger(__name__)
 # Settings TensorFlow reads once, when its runtime starts: a notebook that
 # makes one of them must run before the runtime does, or the call raises (or,
 # for an environment variable, silently does nothing).
+# Settings read when TensorFlow is imported, such as TF_ENABLE_ONEDNN_OPTS,
+# are not among them: the zygote imported it for every process alike.
 RUNTIME_SETTINGS = re.compile(
     r"set_(intra|inter)_op_parallelism_threads|set_visible_devices"
-    r"|set_logical_device_configuration|set_memory_growth"
-    r"|(TF_NUM_(INTRA|INTER)OP_THREADS|OMP_NUM_THREADS|TF_ENABLE_ONEDNN_OPTS"
-    r"|CUDA_VISIBLE_DEVICES)"
+    r"|set_(logical|virtual)_device_configuration|set_memory_growth"
+    r"|TF_NUM_(INTRA|INTER)OP_THREADS|OMP_NUM_THREADS|CUDA_VISIBLE_DEVICES"
 )
 
 

@@ -53,6 +53,7 @@ PR_SET_NO_NEW_PRIVS = 38
 MOUNT_FLAG_NAMES = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC}
 MNT_DETACH = 2
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+PROC_READ_ONLY = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus")
 DEVICE_LINKS = {
     "fd": "/proc/self/fd",
     "stdin": "/proc/self/fd/0",
@@ -179,6 +180,7 @@ def runtime_paths() -> list[str]:
 def _remount_read_only(skipped: list[str]) -> None:
     """Mounts a fresh /proc, then makes every mount read-only."""
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _protect_kernel_settings(skipped)
     for mount_point, options in _mount_points():
         if mount_point == "/proc" or mount_point.startswith("/proc/"):
             continue
@@ -188,6 +190,23 @@ def _remount_read_only(skipped: list[str]) -> None:
             _mount(None, mount_point, None, flags)
         except SandboxError as error:
             skipped.append(f"could not make {mount_point} read-only: {error.strerror}")
+
+
+def _protect_kernel_settings(skipped: list[str]) -> None:
+    """Makes the machine-wide parts of the fresh /proc read-only.
+
+    Writing /proc/sys or /proc/sysrq-trigger takes no capability, only the
+    file's owner, and the student process keeps user id 0: without this it
+    could change pid_max or overcommit for the whole machine, or reboot it.
+    """
+    for path in PROC_READ_ONLY:
+        if not os.path.exists(path):
+            continue
+        try:
+            _mount(path, path, None, MS_BIND | MS_REC)
+            _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+        except SandboxError as error:
+            skipped.append(f"could not make {path} read-only: {error.strerror}")
 
 
 def _expose_kept(covered: str, kept: dict[str, int], read_only: bool = False) -> None:

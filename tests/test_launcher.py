@@ -10,11 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from grading_helpers import ASSIGNMENT, ROOT, SAMPLES
 
 from autograder import sandboxed_student, values
-from autograder.launcher import Launcher
+from autograder.launcher import Launcher, needs_cold_start
 from autograder.limits import Limits
 from autograder.sandboxed_student import SandboxedStudent
+from autograder.source import load_assignment
+from autograder.submission import read_submission
 
 # What a student sees of Keras's and TensorFlow's state: layer names, which
 # count up per session, and values drawn from every seeded generator.
@@ -165,5 +168,43 @@ def test_a_warm_process_would_refuse_those_runtime_settings(
         assert [error.exception for error in student.report.cell_errors] == [
             "RuntimeError"
         ]
+    finally:
+        student.close()
+
+
+def test_the_shipped_notebooks_run_warm() -> None:
+    # The source's setup cells run before every notebook: a runtime setting
+    # there would send every notebook of the class to a cold process.
+    assignment = load_assignment(ROOT / "source", ASSIGNMENT)
+    submission = read_submission(SAMPLES / "ada", assignment)
+    for name, plan in submission.notebooks.items():
+        assert plan.cells, f"{name}: no cells read"
+        assert not needs_cold_start(plan.cells), f"{name} would start cold"
+
+
+PROC_CELL = """
+import os
+
+MACHINE_WIDE = ("/proc/sys/kernel/pid_max", "/proc/sys/vm/overcommit_memory",
+                "/proc/sysrq-trigger")
+
+def writable():
+    found = [path for path in MACHINE_WIDE if os.access(path, os.W_OK)]
+    try:
+        with open("/proc/sys/kernel/hostname", "w") as stream:  # own UTS namespace
+            stream.write("changed")
+        found.append("/proc/sys/kernel/hostname")
+    except OSError:
+        pass
+    return found
+"""
+
+
+def test_kernel_settings_under_proc_are_read_only(launcher: Launcher) -> None:
+    student = notebook(launcher, "proc", PROC_CELL)
+    student.start()
+    try:
+        assert student.report.cell_errors == []
+        assert student.call("writable") == []
     finally:
         student.close()
