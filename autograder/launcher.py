@@ -91,10 +91,17 @@ class Launched:
 class Launcher:
     """Hands out sandboxed student processes, keeping `spares` warm ones ready."""
 
-    def __init__(self, limits: Limits, hidden: list[str], spares: int = 2) -> None:
+    def __init__(
+        self,
+        limits: Limits,
+        hidden: list[str],
+        spares: int = 2,
+        warm_up: bool = True,
+    ) -> None:
         self.limits = limits
         self.hidden = hidden
-        self.spares = spares
+        self.spares = spares if warm_up else 0
+        self.warm_up = warm_up
         self.zygote = Zygote()
         self.ready: deque[Launched] = deque()
         self.retired: list[cgroups.ControlGroup] = []
@@ -112,7 +119,7 @@ class Launcher:
         With `warm` False, the process is forked on demand and starts cold.
         """
         self._reap()
-        if not warm:
+        if not (warm and self.warm_up):
             return self._fork(warm=False)
         launched = None
         while self.ready and launched is None:

@@ -2,9 +2,7 @@
 
 Workers are separate processes so that a class is graded on every core. Each
 keeps its zygote for the whole run, so TensorFlow is imported once per worker,
-not once per submission, and a spare student process per notebook warms up
-while the previous notebook is graded; the checks and pytest live in the
-worker itself.
+not once per submission; the checks and pytest live in the worker itself.
 """
 
 from __future__ import annotations
@@ -24,6 +22,10 @@ from autograder.submission import Submission
 
 logger = logging.getLogger(__name__)
 
+# Warm spare processes (see autograder.launcher) cut the time per submission
+# when a core is idle, but measured slower when every core has a job, which is
+# the default; cold processes forked on demand are used instead.
+WARM_SPARES = False
 _state: dict[str, object] = {}
 
 
@@ -47,6 +49,7 @@ def _new_launcher() -> Launcher:
         _state["limits"],  # type: ignore[arg-type]
         _state["hidden"],  # type: ignore[arg-type]
         spares=len(assignment.notebooks),
+        warm_up=WARM_SPARES,
     )
     # Run when the pool lets the worker go, so no spare outlives the run.
     util.Finalize(launcher, launcher.close, exitpriority=10)
